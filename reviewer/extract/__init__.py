@@ -1,0 +1,43 @@
+"""Extract stage: figures, references and candidate paragraphs from a parsed chapter."""
+
+from __future__ import annotations
+
+import yaml
+
+from reviewer.extract.walk import Walker
+from reviewer.model import Block, BlockKind, Document, Extraction
+from reviewer.parse.cells import load_yaml
+from reviewer.parse.inline import plain_text
+
+__all__ = ["extract"]
+
+
+def extract(document: Document, order: int = 0) -> tuple[Extraction, int]:
+    """Extract one chapter. `order` continues the reading-order count across chapters; the
+    count after this chapter is returned with the extraction."""
+    walker = Walker(order)
+    walker.walk(document.blocks)
+    extraction = Extraction(
+        path=document.path,
+        title=_title(document.blocks),
+        figures=tuple(walker.figures),
+        references=tuple(walker.references),
+        paragraphs=tuple(walker.paragraphs),
+        problems=document.problems,
+    )
+    return extraction, walker.order
+
+
+def _title(blocks: tuple[Block, ...]) -> str | None:
+    for block in blocks:
+        if block.kind is BlockKind.FRONT_MATTER:
+            try:
+                meta = load_yaml(block.content)
+            except yaml.YAMLError:
+                meta = None
+            if isinstance(meta, dict) and meta.get("title"):
+                return plain_text(str(meta["title"]))
+        if block.kind is BlockKind.HEADING and block.info == "h1":
+            text = block.content
+            return plain_text(text[: text.rindex("{")] if text.rstrip().endswith("}") else text)
+    return None

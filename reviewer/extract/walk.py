@@ -1,0 +1,174 @@
+"""Extract stage: walk a chapter's blocks in reading order and collect its figures, the paragraphs
+that may introduce them, and every `@fig-` reference with the block that holds it.
+
+What counts as prose follows the audit contract: paragraphs, list items, callouts and block
+quotes do; captions, table cells and footnote bodies are read for references but never
+introduce a figure; code, comments, raw blocks and front matter are not read at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from reviewer.extract.figures import (
+    Place,
+    cell_figures,
+    div_figure,
+    embed_figure,
+    image_figure,
+)
+from reviewer.model import Attrs, Block, BlockKind, Figure, Location, Paragraph, Reference
+from reviewer.parse.cells import parse_cell
+from reviewer.parse.inline import InlineImage, InlineRef, analyze, plain_text
+
+_CONTAINER_OF = {
+    BlockKind.LIST_ITEM: "list-item",
+    BlockKind.BLOCKQUOTE: "blockquote",
+    BlockKind.FOOTNOTE: "footnote",
+}
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    container: str = "para"
+    figure: str | None = None  # id of the enclosing figure: its blocks are not prose
+    when_format: str | None = None
+
+
+class Walker:
+    def __init__(self, order: int = 0) -> None:
+        self.order = order
+        self.section: str | None = None
+        self.figures: list[Figure] = []
+        self.paragraphs: list[Paragraph] = []
+        self.references: list[Reference] = []
+
+    def next_order(self) -> int:
+        self.order += 1
+        return self.order
+
+    def walk(self, blocks: tuple[Block, ...], ctx: _Ctx | None = None) -> None:
+        ctx = ctx or _Ctx()
+        for block in blocks:
+            self.block(block, ctx)
+
+    def block(self, block: Block, ctx: _Ctx) -> None:
+        kind = block.kind
+        if kind is BlockKind.PARAGRAPH:
+            self.paragraph(block, ctx)
+        elif kind is BlockKind.HEADING:
+            self.section = _heading_title(block.content)
+        elif kind is BlockKind.DIV:
+            self.div(block, ctx)
+        elif kind is BlockKind.CODE:
+            self.code(block, ctx)
+        elif kind is BlockKind.TABLE:
+            self.cites(block, replace(ctx, container="table-cell"))
+        elif kind is BlockKind.SHORTCODE and block.info == "embed":
+            figure = embed_figure(block.content, self.place(block.location, ctx))
+            if figure:
+                self.figures.append(figure)
+        elif kind in _CONTAINER_OF:
+            inner = ctx if ctx.figure else replace(ctx, container=_CONTAINER_OF[kind])
+            self.walk(block.children, inner)
+        else:
+            self.walk(block.children, ctx)
+
+    def place(self, location: Location, ctx: _Ctx) -> Place:
+        return Place(location, self.next_order(), self.section, ctx.when_format, ctx.figure)
+
+    def paragraph(self, block: Block, ctx: _Ctx) -> None:
+        content = block.content
+        if "![" not in content and not _may_cite(content):
+            if not ctx.figure:
+                self.add_paragraph(block, ctx.container, None)
+            return
+        found = analyze(content)
+        for image in found.images:
+            self.image(block, image, found.rest_text, ctx)
+        container = ctx.container
+        if ctx.figure or (found.images and not found.rest_text):
+            container = "caption"
+        para = self.add_paragraph(block, container, found.text)
+        self.add_refs(para, found.refs, block.location.line)
+        for image in found.images:
+            if image.refs:
+                caption = replace(para, container="caption", text=image.caption_text)
+                self.add_refs(caption, list(image.refs), block.location.line)
+
+    def image(self, block: Block, image: InlineImage, rest_text: str, ctx: _Ctx) -> None:
+        is_figure = bool(image.attrs.id and image.attrs.id.startswith("fig-"))
+        described = bool(image.caption_text or image.attrs.get("fig-alt"))
+        alone = not rest_text and not ctx.figure and described  # else decorative, not a figure
+        if not (is_figure or alone):
+            return
+        content = block.content
+        first = block.location.line + content.count("\n", 0, image.offset)
+        last = block.location.line + content.count("\n", 0, max(image.end - 1, image.offset))
+        place = self.place(Location(block.location.path, first, last), ctx)
+        self.figures.append(image_figure(image, place))
+
+    def add_paragraph(self, block: Block, container: str, text: str | None) -> Paragraph:
+        para = Paragraph(
+            block.location, block.content, text, container, self.next_order(), self.section
+        )
+        self.paragraphs.append(para)
+        return para
+
+    def add_refs(self, para: Paragraph, refs: list[InlineRef], first_line: int) -> None:
+        for ref in refs:
+            line = first_line + para.source.count("\n", 0, ref.offset)
+            where = Location(para.location.path, line, line)
+            self.references.append(Reference(ref.target, ref.written, where, para))
+
+    def cites(self, block: Block, ctx: _Ctx) -> None:
+        if not _may_cite(block.content):
+            return
+        found = analyze(block.content)
+        para = self.add_paragraph(block, ctx.container, found.text)
+        self.add_refs(para, found.refs, block.location.line)
+
+    def div(self, block: Block, ctx: _Ctx) -> None:
+        attrs = block.attrs or Attrs()
+        inner = replace(ctx, when_format=_when_format(attrs) or ctx.when_format)
+        if attrs.id and attrs.id.startswith("fig-"):
+            self.figures.append(div_figure(block, self.place(block.location, inner)))
+            inner = replace(inner, figure=attrs.id, container="caption")
+        elif any(c.startswith("callout") for c in attrs.classes) and not ctx.figure:
+            inner = replace(inner, container="callout")
+        self.walk(block.children, inner)
+
+    def code(self, block: Block, ctx: _Ctx) -> None:
+        cell = parse_cell(block.info, block.content)
+        if cell is None:
+            return
+        label = str(cell.options.get("label") or "")
+        options = cell.options
+        if not (label.startswith("fig-") or "fig-cap" in options or "fig-alt" in options):
+            return
+        when = _when_format(cell.attrs) or ctx.when_format
+        place = self.place(block.location, replace(ctx, when_format=when))
+        self.figures.extend(cell_figures(block, cell, place))
+
+
+def _may_cite(content: str) -> bool:
+    return "@fig-" in content or "@Fig-" in content
+
+
+def _when_format(attrs: Attrs) -> str | None:
+    visible = "content-visible" in attrs.classes
+    hidden = "content-hidden" in attrs.classes
+    if not (visible or hidden):
+        return None
+    when, unless = attrs.get("when-format"), attrs.get("unless-format")
+    if when:
+        return when if visible else f"not {when}"
+    if unless:
+        return f"not {unless}" if visible else unless
+    return None
+
+
+def _heading_title(content: str) -> str:
+    text = content.rstrip()
+    if text.endswith("}") and "{" in text:
+        text = text[: text.rindex("{")]
+    return plain_text(text)

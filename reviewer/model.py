@@ -1,0 +1,263 @@
+"""The data model every stage shares: parsed blocks, figures, references, pairings, findings,
+judgments and the report. Frozen dataclasses only; line numbers are 1-based everywhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    line: int
+    end_line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+# -- parse stage -------------------------------------------------------------------------------
+
+
+class BlockKind(StrEnum):
+    FRONT_MATTER = "front-matter"
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+    CODE = "code"
+    RAW = "raw"
+    COMMENT = "comment"
+    HTML = "html"
+    DIV = "div"
+    LIST = "list"
+    LIST_ITEM = "list-item"
+    BLOCKQUOTE = "blockquote"
+    TABLE = "table"
+    FOOTNOTE = "footnote"
+    RULE = "rule"
+    SHORTCODE = "shortcode"
+
+
+@dataclass(frozen=True)
+class Attrs:
+    """Pandoc attributes: `{#id .class key=value}`."""
+
+    id: str | None = None
+    classes: tuple[str, ...] = ()
+    pairs: tuple[tuple[str, str], ...] = ()
+
+    def get(self, key: str) -> str | None:
+        for name, value in self.pairs:
+            if name == key:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of a parsed chapter. `content` is the inline source for paragraphs and headings,
+    the body for code and raw blocks; `info` is the fence info string or the div's opening line."""
+
+    kind: BlockKind
+    location: Location
+    content: str = ""
+    info: str = ""
+    attrs: Attrs | None = None
+    children: tuple[Block, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str
+    blocks: tuple[Block, ...]
+    problems: tuple[Finding, ...] = ()
+
+
+# -- extract stage -----------------------------------------------------------------------------
+
+
+class FigureKind(StrEnum):
+    IMAGE = "image"
+    DIV = "div"
+    CODE_CELL = "code-cell"
+    DIAGRAM = "diagram"
+
+
+@dataclass(frozen=True)
+class RichText:
+    """A caption or alt text: as written, as plain text, and where Quarto takes it from.
+    `text` is None when the value is computed at render time; `expr` then holds the expression."""
+
+    source: str
+    text: str | None
+    origin: str
+    expr: str | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str | None
+    kind: FigureKind
+    location: Location
+    caption: RichText | None = None
+    alt: RichText | None = None
+    parent: str | None = None
+    images: tuple[str, ...] = ()
+    code_kind: str | None = None
+    code_head: tuple[str, ...] = ()
+    when_format: str | None = None
+    embedded_from: str | None = None
+    section: str | None = None
+    order: int = 0  # rank in reading order, shared with paragraphs
+    label_problem: str | None = None  # a code cell whose label lacks the `fig-` prefix
+
+    @property
+    def conditional(self) -> bool:
+        return self.when_format is not None
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A block of prose (or caption, table cell...) that may cite figures. `order` is its rank in
+    reading order across the whole review, so pairing can compare blocks from different files."""
+
+    location: Location
+    source: str
+    text: str | None  # None until some stage needs it: plain text costs an inline parse
+    container: str
+    order: int
+    section: str | None = None
+
+    @property
+    def prose(self) -> bool:
+        return self.container in PROSE_CONTAINERS
+
+
+PROSE_CONTAINERS = frozenset({"para", "list-item", "callout", "blockquote"})
+
+
+@dataclass(frozen=True)
+class Reference:
+    target: str
+    written: str
+    location: Location
+    paragraph: Paragraph
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Everything the extractor found in one chapter (with its includes)."""
+
+    path: str
+    title: str | None
+    figures: tuple[Figure, ...]
+    references: tuple[Reference, ...]
+    paragraphs: tuple[Paragraph, ...]
+    problems: tuple[Finding, ...] = ()
+
+
+# -- pair stage --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pairing:
+    figure: Figure
+    intro: Paragraph | None
+    previous: Paragraph | None = None
+    mentions: tuple[Reference, ...] = ()
+    positional: bool = False  # intro chosen by position: the figure has no id to cite
+
+
+# -- checks stage ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    message: str
+    location: Location
+    figure: str | None = None
+    suggestion: str | None = None
+
+
+# -- judge stage -------------------------------------------------------------------------------
+
+
+class JudgmentStatus(StrEnum):
+    JUDGED = "judged"
+    CACHED = "cached"
+    REPLAYED = "replayed"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+class Verdict(StrEnum):
+    EXPLAINS = "explains"
+    PARTIAL = "partial"
+    MENTIONS_ONLY = "mentions_only"
+    CONTRADICTS = "contradicts"
+    NO_INTRO = "no_intro"
+
+
+@dataclass(frozen=True)
+class Judgment:
+    status: JudgmentStatus
+    reason: str | None = None
+    score: int | None = None
+    verdict: Verdict | None = None
+    rationale: str | None = None
+    rewrite: str | None = None
+    rewrite_problems: tuple[str, ...] = ()
+    model: str | None = None
+
+    @classmethod
+    def skipped(cls, reason: str) -> Judgment:
+        return cls(JudgmentStatus.SKIPPED, reason=reason)
+
+
+# -- report ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FigureAudit:
+    pairing: Pairing
+    judgment: Judgment
+
+
+@dataclass(frozen=True)
+class FileAudit:
+    path: str
+    title: str | None
+    figures: tuple[FigureAudit, ...]
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class Usage:
+    requests: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class Report:
+    files: tuple[FileAudit, ...]
+    usage: Usage = field(default_factory=Usage)
+    llm_note: str | None = None
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for audit in self.files for f in audit.findings)

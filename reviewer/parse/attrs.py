@@ -1,0 +1,133 @@
+"""Parse stage: pandoc attribute lists, `{#id .class key=value}`, read the way pandoc reads them.
+
+Quarto accepts more than markdown-it's attrs plugin does (unquoted `width=50%`, single-quoted
+values, values spanning lines), so this is a small scanner of our own."""
+
+from __future__ import annotations
+
+import html
+
+from reviewer.model import Attrs
+
+_IDENT_EXTRA = frozenset("-_:.")
+
+
+def parse_attrs(src: str, start: int = 0) -> tuple[Attrs, int] | None:
+    """Parse an attribute list whose `{` is at `start`. Returns the attributes and the index
+    just after the closing `}`, or None when `src[start:]` is not an attribute list."""
+    if start >= len(src) or src[start] != "{":
+        return None
+    ident: str | None = None
+    classes: list[str] = []
+    pairs: list[tuple[str, str]] = []
+    pos = start + 1
+    end = len(src)
+    while True:
+        pos = _skip_space(src, pos)
+        if pos >= end:
+            return None
+        ch = src[pos]
+        if ch == "}":
+            return Attrs(ident, tuple(classes), tuple(pairs)), pos + 1
+        if ch == "#":
+            name, pos = _identifier(src, pos + 1)
+            if not name:
+                return None
+            ident = name
+        elif ch == ".":
+            name, pos = _identifier(src, pos + 1)
+            if not name:
+                return None
+            classes.append(name)
+        elif ch == "=":
+            name, pos = _identifier(src, pos + 1)
+            if not name:
+                return None
+            classes.append("=" + name)
+        else:
+            parsed = _key_value(src, pos)
+            if parsed is None:
+                return None
+            key, value, pos = parsed
+            if value is None:
+                classes.append(key)  # a bare word, as in ```{python} or `::: note`
+            else:
+                pairs.append((key, value))
+
+
+def _skip_space(src: str, pos: int) -> int:
+    end = len(src)
+    while pos < end and src[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _identifier(src: str, pos: int) -> tuple[str, int]:
+    begin = pos
+    end = len(src)
+    while pos < end and (src[pos].isalnum() or src[pos] in _IDENT_EXTRA):
+        pos += 1
+    return src[begin:pos], pos
+
+
+def _key_value(src: str, pos: int) -> tuple[str, str | None, int] | None:
+    key, pos = _identifier(src, pos)
+    if not key:
+        return None
+    if pos >= len(src) or src[pos] != "=":
+        return key, None, pos
+    pos += 1
+    if pos < len(src) and src[pos] in "\"'":
+        quoted = _quoted(src, pos)
+        if quoted is None:
+            return None
+        value, pos = quoted
+        return key, value, pos
+    begin = pos
+    while pos < len(src) and src[pos] not in " \t\r\n}":
+        pos += 1
+    return key, _unescape(src[begin:pos]), pos
+
+
+def _quoted(src: str, pos: int) -> tuple[str, int] | None:
+    quote = src[pos]
+    out: list[str] = []
+    pos += 1
+    end = len(src)
+    while pos < end:
+        ch = src[pos]
+        if ch == quote:
+            return html.unescape("".join(out)), pos + 1
+        if ch == "\\" and pos + 1 < end and not src[pos + 1].isalnum() and src[pos + 1] != "\n":
+            out.append(src[pos + 1])
+            pos += 2
+            continue
+        if ch == "\n":
+            if _blank_after(src, pos + 1):
+                return None  # pandoc does not let a quoted value run across a blank line
+            out.append(" ")
+        else:
+            out.append(ch)
+        pos += 1
+    return None
+
+
+def _blank_after(src: str, pos: int) -> bool:
+    nl = src.find("\n", pos)
+    line = src[pos:] if nl < 0 else src[pos:nl]
+    return not line.strip()
+
+
+def _unescape(value: str) -> str:
+    if "\\" not in value and "&" not in value:
+        return value
+    out: list[str] = []
+    i = 0
+    while i < len(value):
+        if value[i] == "\\" and i + 1 < len(value) and not value[i + 1].isalnum():
+            out.append(value[i + 1])
+            i += 2
+            continue
+        out.append(value[i])
+        i += 1
+    return html.unescape("".join(out))

@@ -1,0 +1,304 @@
+"""Parse stage, inline level: images with their pandoc attributes, `@fig-` references and the
+plain text of a paragraph, caption or alt text.
+
+Inline parsing is the expensive part of Markdown, so it runs only on the blocks that need it:
+paragraphs that hold an image or a reference, and captions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import image as _md_image
+from markdown_it.rules_inline.state_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+from reviewer.model import Attrs
+from reviewer.parse.attrs import parse_attrs
+
+# Pandoc's citation key: internal punctuation is allowed only when a word character follows.
+_CITE_KEY = re.compile(r"\w(?:\w|[:.#$%&\-+?<>~/](?=\w))*")
+_TEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?")
+_ATTR_OWNERS = frozenset({"image", "link_close", "code_inline", "span_close"})
+
+
+@dataclass(frozen=True)
+class InlineRef:
+    target: str
+    written: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class InlineImage:
+    caption_source: str
+    caption_text: str
+    src: str
+    attrs: Attrs
+    offset: int
+    end: int
+    refs: tuple[InlineRef, ...] = ()
+
+
+@dataclass
+class InlineResult:
+    text: str
+    images: list[InlineImage] = field(default_factory=list)
+    refs: list[InlineRef] = field(default_factory=list)
+    rest_text: str = ""  # plain text outside images: empty for a paragraph that is only figures
+
+
+def fold(text: str) -> str:
+    return " ".join(text.split())
+
+
+def figure_target(key: str) -> str | None:
+    """`fig-x` for a citation key that names a figure (`@fig-x`, `@Fig-x`), else None."""
+    if len(key) > 4 and key[:4].lower() == "fig-":
+        return "fig-" + key[4:]
+    return None
+
+
+def analyze(content: str) -> InlineResult:
+    tokens = _parser().parseInline(content)[0].children or []
+    result = InlineResult(text=fold(_plain(tokens)))
+    rest: list[str] = []
+    _collect(tokens, result, rest)
+    result.rest_text = fold("".join(rest))
+    return result
+
+
+def plain_text(content: str) -> str:
+    if not content:
+        return ""
+    return fold(_plain(_parser().parseInline(content)[0].children or []))
+
+
+def _collect(tokens: list[Token], result: InlineResult, rest: list[str]) -> None:
+    for token in tokens:
+        if token.type == "image":
+            result.images.append(_image(token))
+        elif token.type == "cite":
+            target = figure_target(token.meta["key"])
+            if target:
+                result.refs.append(InlineRef(target, token.content, token.meta["offset"]))
+            rest.append(token.content)
+        else:
+            rest.append(_plain([token]))
+
+
+def _image(token: Token) -> InlineImage:
+    children = token.children or []
+    refs: list[InlineRef] = []
+    for child in children:
+        if child.type == "cite" and (target := figure_target(child.meta["key"])):
+            refs.append(InlineRef(target, child.content, token.meta.get("offset", 0)))
+    return InlineImage(
+        caption_source=token.content,
+        caption_text=fold(_plain(children)),
+        src=unquote(str(token.attrGet("src") or "")),
+        attrs=token.meta.get("attrs") or Attrs(),
+        offset=token.meta.get("offset", 0),
+        end=token.meta.get("end", 0),
+        refs=tuple(refs),
+    )
+
+
+def _plain(tokens: list[Token]) -> str:
+    out: list[str] = []
+    for token in tokens:
+        kind = token.type
+        if kind in ("text", "cite"):
+            out.append(token.content)
+        elif kind in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif kind == "code_inline":
+            attrs = token.meta.get("attrs")
+            if not (attrs and any(c.startswith("=") for c in attrs.classes)):
+                out.append(token.content)
+        elif kind in ("math_inline", "math_inline_double"):
+            out.append(token.content)
+        elif kind == "image" or (token.children and not kind.startswith("footnote")):
+            out.append(_plain(token.children or []))
+    return "".join(out)
+
+
+# -- markdown-it rules for what pandoc adds ----------------------------------------------------
+
+
+def _cite(state: StateInline, silent: bool) -> bool:
+    pos = state.pos
+    src = state.src
+    if src[pos] != "@" or (pos > 0 and (src[pos - 1].isalnum() or src[pos - 1] == "_")):
+        return False
+    match = _CITE_KEY.match(src, pos + 1, state.posMax)
+    if match is None:
+        return False
+    if not silent:
+        token = state.push("cite", "", 0)
+        token.content = src[pos : match.end()]
+        token.meta = {"key": match.group(0), "offset": pos}
+    state.pos = match.end()
+    return True
+
+
+def _attrs_after(state: StateInline, silent: bool) -> bool:
+    if state.src[state.pos] != "{" or not state.tokens:
+        return False
+    last = state.tokens[-1]
+    if last.type not in _ATTR_OWNERS or state.pending:
+        return False
+    parsed = parse_attrs(state.src[: state.posMax], state.pos)
+    if parsed is None:
+        return False
+    attrs, after = parsed
+    if not silent:
+        last.meta["attrs"] = attrs
+        last.meta["end"] = after
+    state.pos = after
+    return True
+
+
+def _image_with_offset(state: StateInline, silent: bool) -> bool:
+    start = state.pos
+    if not _md_image(state, silent):
+        return False
+    if not silent:
+        token = state.tokens[-1]
+        token.meta = {"offset": start, "end": state.pos}
+    return True
+
+
+def _span(state: StateInline, silent: bool) -> bool:
+    """Pandoc's bracketed span, `[text]{.class}`: only the text counts."""
+    if state.src[state.pos] != "[":
+        return False
+    label_end = state.md.helpers.parseLinkLabel(state, state.pos, False)
+    if label_end < 0 or not state.src.startswith("{", label_end + 1):
+        return False
+    parsed = parse_attrs(state.src[: state.posMax], label_end + 1)
+    if parsed is None:
+        return False
+    if not silent:
+        old_max = state.posMax
+        state.push("span_open", "span", 1)
+        state.pos, state.posMax = state.pos + 1, label_end
+        state.md.inline.tokenize(state)
+        state.posMax = old_max
+        state.push("span_close", "span", -1)
+    state.pos = parsed[1]
+    return True
+
+
+def _math(state: StateInline, silent: bool) -> bool:
+    """Pandoc's `tex_math_dollars`: `$x$` needs no space inside its delimiters and no digit
+    right after the closing one; `$$x$$` is display math. Neither runs across a blank line."""
+    src, pos, end = state.src, state.pos, state.posMax
+    if src[pos] != "$":
+        return False
+    display = src.startswith("$$", pos)
+    start = pos + (2 if display else 1)
+    close = _math_close(src, start, end, display)
+    if close < 0:
+        return False
+    if not silent:
+        token = state.push("math_inline_double" if display else "math_inline", "math", 0)
+        token.content = src[start:close]
+    state.pos = close + (2 if display else 1)
+    return True
+
+
+def _math_close(src: str, start: int, end: int, display: bool) -> int:
+    if start >= end or (not display and src[start].isspace()):
+        return -1
+    blank = src.find("\n\n", start, end)
+    end = end if blank < 0 else blank
+    pos = start
+    while True:
+        pos = src.find("$$" if display else "$", pos, end)
+        if pos < 0:
+            return -1
+        if src[pos - 1] == "\\":
+            pos += 1
+            continue
+        if display:
+            return pos if pos > start else -1
+        if src[pos - 1].isspace() or src[pos + 1 : pos + 2].isdigit():
+            pos += 1
+            continue
+        return pos
+
+
+def _script(state: StateInline, silent: bool) -> bool:
+    """Pandoc's superscript `^x^` and subscript `~x~`: no unescaped space inside."""
+    src, pos = state.src, state.pos
+    mark = src[pos]
+    if mark not in "^~" or src[pos + 1 : pos + 2] in ("", mark, "["):
+        return False
+    close = src.find(mark, pos + 1, state.posMax)
+    if close < 0 or any(ch.isspace() for ch in src[pos + 1 : close]):
+        return False
+    if not silent:
+        old_max = state.posMax
+        state.push("script_open", "sup" if mark == "^" else "sub", 1)
+        state.pos, state.posMax = pos + 1, close
+        state.md.inline.tokenize(state)
+        state.posMax = old_max
+        state.push("script_close", "sup" if mark == "^" else "sub", -1)
+    state.pos = close + 1
+    return True
+
+
+def _raw_tex(state: StateInline, silent: bool) -> bool:
+    """Pandoc reads `\\command{...}` in prose as raw TeX, which drops out of the plain text."""
+    match = _TEX_COMMAND.match(state.src, state.pos, state.posMax)
+    if match is None:
+        return False
+    pos = match.end()
+    while pos < state.posMax and state.src[pos] in "{[":
+        close = _balanced(state.src, pos, state.posMax)
+        if close < 0:
+            break
+        pos = close + 1
+    if not silent:
+        token = state.push("raw_tex", "", 0)
+        token.content = state.src[state.pos : pos]
+    state.pos = pos
+    return True
+
+
+def _balanced(src: str, pos: int, end: int) -> int:
+    opener = src[pos]
+    closer = "}" if opener == "{" else "]"
+    depth = 0
+    for i in range(pos, end):
+        ch = src[i]
+        if ch == "\\":
+            continue
+        if ch == opener and (i == 0 or src[i - 1] != "\\"):
+            depth += 1
+        elif ch == closer and src[i - 1] != "\\":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True})
+    md.enable("strikethrough")
+    footnote_plugin(md, move_to_end=False, always_match_refs=True)
+    ruler = md.inline.ruler
+    ruler.before("escape", "math", _math)
+    ruler.before("strikethrough", "script", _script)
+    ruler.at("image", _image_with_offset)
+    ruler.before("escape", "raw_tex", _raw_tex)
+    ruler.before("link", "span", _span)
+    ruler.before("link", "pandoc_attrs", _attrs_after)
+    ruler.before("link", "cite", _cite)
+    return md

@@ -1,0 +1,179 @@
+"""The registry of finding codes (checks stage). Codes are stable: never renumber or reuse one.
+`FIG` codes are about figures, `REF` about references, `SRC` about the source files themselves,
+`NAR` about the narrative judgment of the LLM stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reviewer.model import Severity
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    why: str
+    example: str
+
+
+_W, _E, _I = Severity.WARNING, Severity.ERROR, Severity.INFO
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "FIG001",
+        "never-referenced",
+        _W,
+        "Figure is never referenced in the prose.",
+        "A figure the text never points at is one the reader has to interpret alone; "
+        "Quarto also numbers it for nothing.",
+        "Add a sentence such as 'As @fig-loss shows, ...' before the figure.",
+    ),
+    Rule(
+        "FIG002",
+        "missing-caption",
+        _E,
+        "Figure has no caption.",
+        "Quarto numbers a cross-referenced figure only when it has a caption, and readers "
+        "skimming a chapter read captions first.",
+        "![Training loss falls after warm-up.](loss.png){#fig-loss}",
+    ),
+    Rule(
+        "FIG003",
+        "missing-alt",
+        _W,
+        "Figure has no alt text.",
+        "Screen-reader users get nothing from an image without alt text; the caption is "
+        "not read in its place in every output format.",
+        '![Caption](loss.png){#fig-loss fig-alt="Line chart of loss falling from 2.1 to 0.3."}',
+    ),
+    Rule(
+        "FIG004",
+        "alt-equals-caption",
+        _W,
+        "Alt text repeats the caption word for word.",
+        "Screen readers then read the same sentence twice; alt text should describe what the "
+        "image looks like, the caption what it means.",
+        'fig-alt="Line chart: x is epoch, y is loss, one falling blue line."',
+    ),
+    Rule(
+        "FIG005",
+        "id-style",
+        _W,
+        "Figure id is not lower-case or contains '_'.",
+        "Quarto ids are case-sensitive and '_' breaks some LaTeX and EPUB outputs; books keep "
+        "ids lower-case with '-' so references stay predictable.",
+        "#fig-ml_lifecycle -> #fig-ml-lifecycle",
+    ),
+    Rule(
+        "FIG006",
+        "label-without-fig-prefix",
+        _W,
+        "Code cell has a figure caption but its label lacks the 'fig-' prefix.",
+        "Quarto only numbers and cross-references a cell's figure when its label starts with "
+        "'fig-'; without it, @-references to the figure cannot resolve.",
+        "#| label: loss-curve  ->  #| label: fig-loss-curve",
+    ),
+    Rule(
+        "FIG007",
+        "duplicate-id",
+        _E,
+        "The same figure id is defined twice outside format-conditional blocks.",
+        "Quarto resolves a reference to only one of them; the other is unreachable.",
+        "Rename one of the two, or put each in a `.content-visible when-format=...` block.",
+    ),
+    Rule(
+        "FIG008",
+        "unlabeled-figure",
+        _I,
+        "Figure has no id, so the prose cannot cross-reference it.",
+        "Without an id the figure is not numbered and the text can only say 'below'; its "
+        "introduction is guessed from position (the paragraph just before it).",
+        "![Caption](img.png) -> ![Caption](img.png){#fig-name}",
+    ),
+    Rule(
+        "REF001",
+        "undefined-reference",
+        _E,
+        "Reference to a figure id that is not defined.",
+        "Quarto renders an unresolved reference as '?@fig-x' in the book.",
+        "Fix the id's spelling, or define the figure.",
+    ),
+    Rule(
+        "REF002",
+        "figure-far-after-reference",
+        _W,
+        "Figure is defined far after its first reference (default: more than 30 lines).",
+        "The reader meets the reference long before the figure and has to hold the thought "
+        "or flip ahead.",
+        "Move the figure to just after the paragraph that first cites it.",
+    ),
+    Rule(
+        "REF003",
+        "figure-before-reference",
+        _W,
+        "Figure appears before the text first references it (default: more than 5 lines).",
+        "The reader sees the figure with no introduction and has to guess why it is there.",
+        "Move the figure below the paragraph that introduces it.",
+    ),
+    Rule(
+        "REF004",
+        "no-prose-reference",
+        _W,
+        "Figure is referenced only from captions, tables or footnotes, never from prose.",
+        "No paragraph introduces the figure, so nothing tells the reader what to look at.",
+        "Cite the figure from a body paragraph that explains it.",
+    ),
+    Rule(
+        "SRC001",
+        "unclosed-div",
+        _E,
+        "A fenced div (':::') is never closed.",
+        "Quarto treats the opening fence as text, so everything in the div, figures included, "
+        "is rendered differently from what the source suggests. It is read here as if it "
+        "closed at the end of the file.",
+        "Add a ':::' line where the div ends.",
+    ),
+    Rule(
+        "SRC002",
+        "unclosed-code-fence",
+        _E,
+        "A code fence is never closed.",
+        "Everything after the fence becomes code: the rest of the chapter's figures and "
+        "references disappear from the rendered book.",
+        "Close the fence with a line of at least as many backticks.",
+    ),
+    Rule(
+        "SRC003",
+        "broken-include",
+        _E,
+        "An {{< include >}} names a file that cannot be read.",
+        "Quarto stops rendering the chapter; figures in the missing file are not reviewed.",
+        "Fix the include's path (relative to the including file, or to the project if it "
+        "starts with '/').",
+    ),
+    Rule(
+        "SRC004",
+        "include-cycle",
+        _E,
+        "An {{< include >}} includes a file that is already being included.",
+        "Quarto would include the files forever; the cycle is cut here.",
+        "Remove the include that points back up the chain.",
+    ),
+    Rule(
+        "SRC005",
+        "unreadable-chapter",
+        _E,
+        "A chapter of the book could not be read (missing, empty, binary or not UTF-8).",
+        "Its figures are not reviewed, and references to them look undefined.",
+        "Fix the file, or remove it from the book's chapter list.",
+    ),
+)
+
+BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
+
+
+def rule(code: str) -> Rule:
+    return BY_CODE[code]
