@@ -1,0 +1,108 @@
+"""Load stage, book level: which chapters to review and in what order.
+
+A `_quarto.yml` with a `book:` key gives the reading order (`chapters`, with `part` entries,
+then `appendices`). A folder without one is read as every `.qmd` in it, in path order, leaving
+out partials (`_name.qmd`, which are meant to be included) and hidden or `_` folders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reviewer.errors import ReviewerError
+from reviewer.load import display_path
+from reviewer.parse.cells import load_yaml
+
+PROJECT_FILE = "_quarto.yml"
+CHAPTER_SUFFIXES = (".qmd", ".md")
+
+
+@dataclass(frozen=True)
+class Book:
+    root: Path
+    chapters: tuple[Path, ...]
+    missing: tuple[str, ...] = ()  # chapters the config lists that are not .qmd files on disk
+
+
+def find_project_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` that holds a `_quarto.yml`."""
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / PROJECT_FILE).is_file():
+            return candidate
+    return None
+
+
+def open_book(target: Path) -> Book:
+    """The chapters of a book folder or `_quarto.yml`, in reading order."""
+    config = target if target.is_file() else target / PROJECT_FILE
+    root = config.parent
+    entries = _book_entries(config) if config.is_file() else None
+    if entries is None:
+        chapters = tuple(_all_chapters(root))
+        if not chapters:
+            raise ReviewerError(
+                f"{display_path(root)}: no .qmd files here; give a chapter or a book folder"
+            )
+        return Book(root, chapters)
+    found = [root / entry for entry in entries]
+    chapters = tuple(p for p in found if p.suffix in CHAPTER_SUFFIXES and p.is_file())
+    missing = tuple(e for e, p in zip(entries, found, strict=True)
+                    if p.suffix == ".qmd" and not p.is_file())
+    if not chapters:
+        raise ReviewerError(
+            f"{display_path(config)}: none of the chapters it lists exist as .qmd files"
+        )
+    return Book(root, chapters, missing)
+
+
+def _book_entries(config: Path) -> list[str] | None:
+    data = _read_config(config)
+    book = data.get("book") if isinstance(data, dict) else None
+    if not isinstance(book, dict):
+        return None
+    entries: list[str] = []
+    for key in ("chapters", "appendices"):
+        _flatten(book.get(key), entries)
+    return entries
+
+
+def _read_config(config: Path, hops: int = 0) -> Any:
+    try:
+        data = load_yaml(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise ReviewerError(f"{display_path(config)}: cannot read it ({err}); fix the YAML") from None
+    # A symlink checked out on a system without symlinks is a file holding the link's target.
+    if isinstance(data, str) and data.strip().endswith((".yml", ".yaml")) and hops < 3:
+        linked = config.parent / data.strip()
+        if linked.is_file():
+            return _read_config(linked, hops + 1)
+    return data
+
+
+def _flatten(items: Any, out: list[str]) -> None:
+    if isinstance(items, str):
+        out.append(items)
+    elif isinstance(items, list):
+        for item in items:
+            _flatten(item, out)
+    elif isinstance(items, dict):
+        part = items.get("part")
+        if isinstance(part, str) and part.endswith(CHAPTER_SUFFIXES):
+            out.append(part)
+        if isinstance(items.get("href"), str):
+            out.append(items["href"])
+        _flatten(items.get("chapters"), out)
+
+
+def _all_chapters(root: Path) -> list[Path]:
+    found = []
+    for path in sorted(root.rglob("*.qmd")):
+        parts = path.relative_to(root).parts
+        if any(p.startswith(("_", ".")) for p in parts):
+            continue
+        found.append(path)
+    return found

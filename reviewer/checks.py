@@ -1,0 +1,148 @@
+"""Checks stage: deterministic findings about figures and references. No network, no model.
+
+Each finding carries a code from `rules.py`. Checks see the whole review at once, so a reference
+resolves to a figure in another chapter when a book is reviewed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from reviewer.model import Extraction, Figure, Finding, Location, Pairing
+from reviewer.rules import rule
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    far_after: int = 30  # lines a figure may sit below its first reference
+    far_before: int = 5  # lines a figure may sit above its first reference
+
+
+def check(
+    extractions: Sequence[Extraction],
+    pairings: Sequence[Sequence[Pairing]],
+    settings: CheckSettings,
+) -> list[list[Finding]]:
+    """Findings per extraction, sorted by line."""
+    defined = {f.id for ex in extractions for f in ex.figures if f.id}
+    referenced = {ref.target for ex in extractions for ref in ex.references}
+    duplicates = {id(fig): f for fig, f in _duplicates([f for ex in extractions for f in ex.figures])}
+    result = []
+    for ex, pairs in zip(extractions, pairings, strict=True):
+        found = list(ex.problems)
+        found += _undefined(ex, defined)
+        found += [duplicates[id(f)] for f in ex.figures if id(f) in duplicates]
+        by_id = {p.figure.id: p for p in pairs if p.figure.id}
+        for pairing in pairs:
+            found += _figure_checks(pairing, referenced, by_id, settings)
+        found.sort(key=lambda f: (f.location.path != ex.path, f.location.path, f.location.line))
+        result.append(found)
+    return result
+
+
+def finding(code: str, message: str, where: Location, figure: str | None = None,
+            suggestion: str | None = None) -> Finding:
+    return Finding(code, rule(code).severity, message, where, figure, suggestion)
+
+
+def _figure_checks(
+    pairing: Pairing,
+    referenced: set[str],
+    by_id: dict[str, Pairing],
+    settings: CheckSettings,
+) -> Iterator[Finding]:
+    figure = pairing.figure
+    if figure.embedded_from:
+        return  # caption and alt live in the notebook it comes from
+    yield from _id_checks(figure, referenced, pairing)
+    yield from _text_checks(figure, by_id)
+    yield from _placement(pairing, settings)
+
+
+def _id_checks(figure: Figure, referenced: set[str], pairing: Pairing) -> Iterator[Finding]:
+    where, fid = figure.location, figure.id
+    if fid is None:
+        if figure.label_problem:
+            yield finding("FIG006", f"cell label '{figure.label_problem}' has no 'fig-' prefix, "
+                          "so its figure cannot be cross-referenced", where,
+                          suggestion=f"#| label: fig-{figure.label_problem}")
+        else:
+            yield finding("FIG008", "figure has no id; its introduction is taken to be the "
+                          "paragraph just before it", where)
+        return
+    if fid != fid.lower() or "_" in fid:
+        yield finding("FIG005", f"id '{fid}' should be lower-case with '-' instead of '_'",
+                      where, fid, suggestion=fid.lower().replace("_", "-"))
+    if fid not in referenced:
+        if figure.parent is None or figure.parent not in referenced:
+            yield finding("FIG001", f"@{fid} is never referenced", where, fid)
+    elif pairing.intro is None and figure.parent is None:
+        yield finding("REF004", f"@{fid} is referenced only from captions, tables or footnotes",
+                      where, fid)
+
+
+def _text_checks(figure: Figure, by_id: dict[str, Pairing]) -> Iterator[Finding]:
+    where, fid = figure.location, figure.id
+    caption, alt = figure.caption, figure.alt
+    if caption is None and figure.parent is None:
+        yield finding("FIG002", "figure has no caption", where, fid)
+    if alt is None and not _alt_elsewhere(figure, by_id):
+        yield finding("FIG003", "figure has no alt text (fig-alt)", where, fid)
+    if caption and alt and caption.text and alt.text and _same(caption.text, alt.text):
+        yield finding("FIG004", "alt text repeats the caption; describe what the image shows",
+                      where, fid)
+
+
+def _alt_elsewhere(figure: Figure, by_id: dict[str, Pairing]) -> bool:
+    """A sub-figure may rely on its parent's alt text, and a parent on its sub-figures'."""
+    if figure.parent and figure.parent in by_id and by_id[figure.parent].figure.alt:
+        return True
+    children = [p.figure for p in by_id.values() if p.figure.parent == figure.id]
+    return bool(children) and all(child.alt for child in children)
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.lower().split()).rstrip(".") == " ".join(b.lower().split()).rstrip(".")
+
+
+def _placement(pairing: Pairing, settings: CheckSettings) -> Iterator[Finding]:
+    figure, intro = pairing.figure, pairing.intro
+    if intro is None or pairing.positional or intro.location.path != figure.location.path:
+        return
+    if figure.parent:
+        return  # a panel is placed with its parent figure, not on its own
+    gap = figure.location.line - intro.location.line
+    if gap > settings.far_after:
+        yield finding("REF002", f"@{figure.id} appears {gap} lines after its first reference "
+                      f"(line {intro.location.line})", figure.location, figure.id,
+                      suggestion="move the figure to just after the paragraph that cites it")
+    elif gap < -settings.far_before:
+        yield finding("REF003", f"@{figure.id} appears {-gap} lines before its first reference "
+                      f"(line {intro.location.line})", figure.location, figure.id,
+                      suggestion="move the figure below the paragraph that introduces it")
+
+
+def _undefined(ex: Extraction, defined: set[str]) -> Iterator[Finding]:
+    for ref in ex.references:
+        if ref.target not in defined:
+            yield finding("REF001", f"{ref.written} refers to a figure that is not defined"
+                          " in what was reviewed", ref.location, ref.target)
+
+
+def _duplicates(figures: Sequence[Figure]) -> Iterator[tuple[Figure, Finding]]:
+    """Ids defined more than once where both definitions can render in the same format."""
+    seen: dict[str, list[Figure]] = defaultdict(list)
+    for figure in figures:
+        if figure.id:
+            seen[figure.id].append(figure)
+    for fid, defs in seen.items():
+        for n, later in enumerate(defs[1:], start=1):
+            earlier = next((d for d in defs[:n] if _may_render_together(d, later)), None)
+            if earlier is not None:
+                message = f"@{fid} is also defined at {earlier.location}"
+                yield later, finding("FIG007", message, later.location, fid)
+
+
+def _may_render_together(a: Figure, b: Figure) -> bool:
+    return a.when_format is None or b.when_format is None or a.when_format == b.when_format

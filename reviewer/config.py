@@ -1,0 +1,107 @@
+"""Configuration: command-line option > environment (`REVIEWER_*`) > `reviewer.toml` found
+upward from the reviewed path > defaults. Every key is documented in `config.example.toml`."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reviewer.checks import CheckSettings
+from reviewer.errors import ReviewerError
+from reviewer.model import Severity
+
+CONFIG_FILE = "reviewer.toml"
+FAIL_ON_CHOICES = ("error", "warning", "info", "never")
+FORMATS = ("md", "json", "concise")
+
+# key -> (toml table, toml key, environment variable)
+_KEYS: dict[str, tuple[str | None, str, str]] = {
+    "fail_on": (None, "fail_on", "REVIEWER_FAIL_ON"),
+    "format": ("output", "format", "REVIEWER_FORMAT"),
+    "output_dir": ("output", "dir", "REVIEWER_OUTPUT_DIR"),
+    "far_after": ("checks", "far_after_lines", "REVIEWER_FAR_AFTER_LINES"),
+    "far_before": ("checks", "far_before_lines", "REVIEWER_FAR_BEFORE_LINES"),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    fail_on: str = "error"
+    format: str = "md"
+    output_dir: str = "_review"
+    far_after: int = 30
+    far_before: int = 5
+    source: Path | None = field(default=None, compare=False)  # the reviewer.toml read, if any
+
+    @property
+    def checks(self) -> CheckSettings:
+        return CheckSettings(far_after=self.far_after, far_before=self.far_before)
+
+    @property
+    def fail_threshold(self) -> Severity | None:
+        return None if self.fail_on == "never" else Severity(self.fail_on)
+
+
+def find_config(start: Path) -> Path | None:
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder.resolve(), *folder.resolve().parents):
+        if (candidate / CONFIG_FILE).is_file():
+            return candidate / CONFIG_FILE
+    return None
+
+
+def load_config(
+    start: Path,
+    overrides: Mapping[str, Any] | None = None,
+    explicit: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    path = explicit or find_config(start)
+    values: dict[str, Any] = {}
+    if path is not None:
+        values.update(_from_toml(path))
+    env = os.environ if environ is None else environ
+    for key, (_, _, var) in _KEYS.items():
+        if env.get(var):
+            values[key] = env[var]
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    return _validated(values, path)
+
+
+def _from_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise ReviewerError(f"{path}: cannot read the configuration ({err})") from None
+    values: dict[str, Any] = {}
+    for key, (table, name, _) in _KEYS.items():
+        scope = data.get(table, {}) if table else data
+        if isinstance(scope, dict) and name in scope:
+            values[key] = scope[name]
+    return values
+
+
+def _validated(values: dict[str, Any], path: Path | None) -> Config:
+    where = f"{path}: " if path else ""
+    fail_on = str(values.get("fail_on", "error")).lower()
+    if fail_on not in FAIL_ON_CHOICES:
+        raise ReviewerError(f"{where}fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, "
+                            f"not '{fail_on}'")
+    fmt = str(values.get("format", "md")).lower()
+    if fmt not in FORMATS:
+        raise ReviewerError(f"{where}format must be one of {', '.join(FORMATS)}, not '{fmt}'")
+    numbers = {}
+    for key in ("far_after", "far_before"):
+        raw = values.get(key, getattr(Config, key))
+        try:
+            numbers[key] = int(raw)
+        except (TypeError, ValueError):
+            raise ReviewerError(f"{where}{key} must be a whole number of lines, not '{raw}'")
+        if numbers[key] < 0:
+            raise ReviewerError(f"{where}{key} must not be negative")
+    output_dir = str(values.get("output_dir", "_review"))
+    return Config(fail_on, fmt, output_dir, numbers["far_after"], numbers["far_before"], path)

@@ -1,0 +1,103 @@
+"""The pipeline, one direction: load -> extract -> pair -> checks -> judge -> report.
+
+A review covers one chapter, several, or a whole book; references resolve across everything
+reviewed together, in reading order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from reviewer.book import PROJECT_FILE, Book, find_project_root, open_book
+from reviewer.checks import CheckSettings, check, finding
+from reviewer.errors import ReviewerError
+from reviewer.extract import extract
+from reviewer.load import display_path, load_chapter
+from reviewer.model import (
+    Extraction,
+    FigureAudit,
+    FileAudit,
+    Finding,
+    Judgment,
+    Location,
+    Report,
+)
+from reviewer.pair import pair
+
+Progress = Callable[[int, int, str], None]
+
+NO_LLM_NOTE = "off (--no-llm): figures were checked structurally, not judged"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to review: chapters in reading order, the project folder they belong to, and
+    problems found in the book's configuration itself."""
+
+    chapters: tuple[Path, ...]
+    root: Path | None
+    config_path: Path | None = None
+    config_problems: tuple[Finding, ...] = ()
+    book: bool = False
+
+
+def plan(paths: Sequence[Path]) -> Plan:
+    if len(paths) == 1 and (paths[0].is_dir() or paths[0].name == PROJECT_FILE):
+        return _book_plan(open_book(paths[0]))
+    for path in paths:
+        if not path.exists():
+            raise ReviewerError(f"{display_path(path)}: no such file; check the path")
+        if path.is_dir():
+            raise ReviewerError(f"{display_path(path)}: give a folder on its own (book mode), "
+                                "or only .qmd files")
+    return Plan(tuple(paths), find_project_root(paths[0]))
+
+
+def _book_plan(book: Book) -> Plan:
+    config = book.root / PROJECT_FILE
+    problems = tuple(
+        finding("SRC005", f"chapter {entry} is listed in {PROJECT_FILE} but does not exist",
+                Location(display_path(config), 1, 1))
+        for entry in book.missing
+    )
+    return Plan(book.chapters, book.root, config, problems, book=True)
+
+
+def review(
+    target: Plan,
+    settings: CheckSettings,
+    llm_note: str = NO_LLM_NOTE,
+    progress: Progress | None = None,
+) -> Report:
+    extractions: list[Extraction] = []
+    unreadable: list[FileAudit] = []
+    order = 0
+    for n, path in enumerate(target.chapters, start=1):
+        if progress:
+            progress(n, len(target.chapters), display_path(path))
+        try:
+            document = load_chapter(path, target.root)
+        except ReviewerError as err:
+            if not target.book:
+                raise
+            unreadable.append(_unreadable(path, str(err)))
+            continue
+        extraction, order = extract(document, order)
+        extractions.append(extraction)
+    pairings = pair(extractions)
+    findings = check(extractions, pairings, settings)
+    skipped = Judgment.skipped(f"LLM stage {llm_note.split(':')[0]}")
+    files = [
+        FileAudit(ex.path, ex.title, tuple(FigureAudit(p, skipped) for p in pairs), tuple(found))
+        for ex, pairs, found in zip(extractions, pairings, findings, strict=True)
+    ]
+    if target.config_problems and target.config_path:
+        files.append(FileAudit(display_path(target.config_path), "Book configuration", (),
+                               target.config_problems))
+    return Report(tuple(files + unreadable), llm_note=llm_note)
+
+
+def _unreadable(path: Path, message: str) -> FileAudit:
+    where = Location(display_path(path), 1, 1)
+    return FileAudit(where.path, None, (), (finding("SRC005", message, where),))

@@ -1,0 +1,15 @@
+"""Render stage, concise format: one `path:line: CODE message` line per finding, as linters
+print them, so editors and terminals can jump to the line."""
+
+from __future__ import annotations
+
+from reviewer.model import Report
+
+
+def render(report: Report) -> str:
+    lines = [
+        f"{f.location.path}:{f.location.line}: {f.code} {f.message}"
+        for audit in report.files
+        for f in audit.findings
+    ]
+    return "\n".join(lines) + ("\n" if lines else "")

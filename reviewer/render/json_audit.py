@@ -1,0 +1,102 @@
+"""Render stage, JSON format: the audit contract (schema version 1) that other tools read.
+Fields may be added; the contract's fields are never renamed or dropped."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reviewer import __version__
+from reviewer.model import FigureAudit, FileAudit, Finding, Judgment, Paragraph, Report, RichText
+
+SCHEMA_VERSION = 1
+
+
+def render(report: Report) -> str:
+    usage = report.usage
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "reviewer", "version": __version__},
+        "files": [_file(audit) for audit in report.files],
+        "usage": {
+            "requests": usage.requests,
+            "cache_hits": usage.cache_hits,
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "cost_usd": usage.cost_usd,
+        },
+        "llm_note": report.llm_note,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _file(audit: FileAudit) -> dict[str, Any]:
+    return {
+        "path": audit.path,
+        "title": audit.title,
+        "figures": [_figure(item) for item in audit.figures],
+        "findings": [_finding(f) for f in audit.findings],
+    }
+
+
+def _figure(item: FigureAudit) -> dict[str, Any]:
+    pairing = item.pairing
+    figure = pairing.figure
+    return {
+        "id": figure.id,
+        "kind": figure.kind.value,
+        "path": figure.location.path,
+        "line": figure.location.line,
+        "end_line": figure.location.end_line,
+        "caption": _text(figure.caption),
+        "alt": _text(figure.alt),
+        "parent": figure.parent,
+        "caption_source": _source(figure.caption),
+        "alt_source": _source(figure.alt),
+        "when_format": figure.when_format,
+        "embedded_from": figure.embedded_from,
+        "section": figure.section,
+        "shows": {"images": list(figure.images), "code_kind": figure.code_kind,
+                  "code_head": list(figure.code_head)},
+        "intro": _intro(pairing.intro, pairing.positional),
+        "mentions": [{"path": m.location.path, "line": m.location.line}
+                     for m in pairing.mentions],
+        "judgment": _judgment(item.judgment),
+    }
+
+
+def _text(value: RichText | None) -> str | None:
+    return value.text if value else None
+
+
+def _source(value: RichText | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return {"text": value.source, "origin": value.origin, "expr": value.expr}
+
+
+def _intro(paragraph: Paragraph | None, positional: bool) -> dict[str, Any] | None:
+    if paragraph is None:
+        return None
+    loc = paragraph.location
+    return {"path": loc.path, "line": loc.line, "end_line": loc.end_line,
+            "text": paragraph.text, "container": paragraph.container, "positional": positional}
+
+
+def _judgment(judgment: Judgment) -> dict[str, Any]:
+    return {
+        "status": judgment.status.value,
+        "reason": judgment.reason,
+        "score": judgment.score,
+        "verdict": judgment.verdict.value if judgment.verdict else None,
+        "rationale": judgment.rationale,
+        "rewrite": judgment.rewrite,
+        "rewrite_problems": list(judgment.rewrite_problems),
+        "model": judgment.model,
+    }
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {"code": f.code, "severity": f.severity.value, "message": f.message,
+            "path": f.location.path, "line": f.location.line, "figure": f.figure,
+            "suggestion": f.suggestion}
