@@ -12,15 +12,18 @@ from reviewer.model import Attrs
 _IDENT_EXTRA = frozenset("-_:.")
 
 
-def parse_attrs(src: str, start: int = 0) -> tuple[Attrs, int] | None:
-    """Parse an attribute list whose `{` is at `start`. Returns the attributes and the index
-    just after the closing `}`, or None when `src[start:]` is not an attribute list."""
-    if start >= len(src) or src[start] != "{":
+def parse_attrs(src: str, start: int = 0, end: int | None = None) -> tuple[Attrs, int] | None:
+    """Parse an attribute list whose `{` is at `start` and whose `}` comes before `end`.
+    Returns the attributes and the index just after the `}`, or None when there is no
+    attribute list there."""
+    end = len(src) if end is None else min(end, len(src))
+    if start >= end or src[start] != "{":
         return None
+    src = src[start:end]  # the scanners below work on a bounded copy: cheap, and never past end
     ident: str | None = None
     classes: list[str] = []
     pairs: list[tuple[str, str]] = []
-    pos = start + 1
+    pos = 1
     end = len(src)
     while True:
         pos = _skip_space(src, pos)
@@ -28,7 +31,7 @@ def parse_attrs(src: str, start: int = 0) -> tuple[Attrs, int] | None:
             return None
         ch = src[pos]
         if ch == "}":
-            return Attrs(ident, tuple(classes), tuple(pairs)), pos + 1
+            return Attrs(ident, tuple(classes), tuple(pairs)), start + pos + 1
         if ch == "#":
             name, pos = _identifier(src, pos + 1)
             if not name:

@@ -191,8 +191,7 @@ def _div_opener(state: StateBlock, start: int, pos: int) -> tuple[Attrs, int] | 
     while src.startswith(" ", pos) or src.startswith("\t", pos):
         pos += 1
     if src.startswith("{", pos):
-        bounded = src[: min(len(src), pos + _MAX_ATTR_SPAN)]
-        parsed = parse_attrs(bounded, pos)
+        parsed = parse_attrs(src, pos, pos + _MAX_ATTR_SPAN)
         if parsed is None:
             return None
         attrs, after = parsed

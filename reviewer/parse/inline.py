@@ -152,7 +152,7 @@ def _attrs_after(state: StateInline, silent: bool) -> bool:
     last = state.tokens[-1]
     if last.type not in _ATTR_OWNERS or state.pending:
         return False
-    parsed = parse_attrs(state.src[: state.posMax], state.pos)
+    parsed = parse_attrs(state.src, state.pos, state.posMax)
     if parsed is None:
         return False
     attrs, after = parsed
@@ -180,7 +180,7 @@ def _span(state: StateInline, silent: bool) -> bool:
     label_end = state.md.helpers.parseLinkLabel(state, state.pos, False)
     if label_end < 0 or not state.src.startswith("{", label_end + 1):
         return False
-    parsed = parse_attrs(state.src[: state.posMax], label_end + 1)
+    parsed = parse_attrs(state.src, label_end + 1, state.posMax)
     if parsed is None:
         return False
     if not silent:
