@@ -50,8 +50,9 @@ def open_book(target: Path) -> Book:
         return Book(root, chapters)
     found = [root / entry for entry in entries]
     chapters = tuple(p for p in found if p.suffix in CHAPTER_SUFFIXES and p.is_file())
-    missing = tuple(e for e, p in zip(entries, found, strict=True)
-                    if p.suffix == ".qmd" and not p.is_file())
+    missing = tuple(
+        e for e, p in zip(entries, found, strict=True) if p.suffix == ".qmd" and not p.is_file()
+    )
     if not chapters:
         raise ReviewerError(
             f"{display_path(config)}: none of the chapters it lists exist as .qmd files"
@@ -74,7 +75,8 @@ def _read_config(config: Path, hops: int = 0) -> Any:
     try:
         data = load_yaml(config.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise ReviewerError(f"{display_path(config)}: cannot read it ({err}); fix the YAML") from None
+        name = display_path(config)
+        raise ReviewerError(f"{name}: cannot read it ({err}); fix the YAML") from None
     # A symlink checked out on a system without symlinks is a file holding the link's target.
     if isinstance(data, str) and data.strip().endswith((".yml", ".yaml")) and hops < 3:
         linked = config.parent / data.strip()

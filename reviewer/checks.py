@@ -27,7 +27,8 @@ def check(
     """Findings per extraction, sorted by line."""
     defined = {f.id for ex in extractions for f in ex.figures if f.id}
     referenced = {ref.target for ex in extractions for ref in ex.references}
-    duplicates = {id(fig): f for fig, f in _duplicates([f for ex in extractions for f in ex.figures])}
+    every_figure = [f for ex in extractions for f in ex.figures]
+    duplicates = {id(fig): found for fig, found in _duplicates(every_figure)}
     result = []
     for ex, pairs in zip(extractions, pairings, strict=True):
         found = list(ex.problems)
@@ -41,8 +42,13 @@ def check(
     return result
 
 
-def finding(code: str, message: str, where: Location, figure: str | None = None,
-            suggestion: str | None = None) -> Finding:
+def finding(
+    code: str,
+    message: str,
+    where: Location,
+    figure: str | None = None,
+    suggestion: str | None = None,
+) -> Finding:
     return Finding(code, rule(code).severity, message, where, figure, suggestion)
 
 
@@ -64,22 +70,35 @@ def _id_checks(figure: Figure, referenced: set[str], pairing: Pairing) -> Iterat
     where, fid = figure.location, figure.id
     if fid is None:
         if figure.label_problem:
-            yield finding("FIG006", f"cell label '{figure.label_problem}' has no 'fig-' prefix, "
-                          "so its figure cannot be cross-referenced", where,
-                          suggestion=f"#| label: fig-{figure.label_problem}")
+            yield finding(
+                "FIG006",
+                f"cell label '{figure.label_problem}' has no 'fig-' prefix, "
+                "so its figure cannot be cross-referenced",
+                where,
+                suggestion=f"#| label: fig-{figure.label_problem}",
+            )
         else:
-            yield finding("FIG008", "figure has no id; its introduction is taken to be the "
-                          "paragraph just before it", where)
+            yield finding(
+                "FIG008",
+                "figure has no id; its introduction is taken to be the paragraph just before it",
+                where,
+            )
         return
     if fid != fid.lower() or "_" in fid:
-        yield finding("FIG005", f"id '{fid}' should be lower-case with '-' instead of '_'",
-                      where, fid, suggestion=fid.lower().replace("_", "-"))
+        yield finding(
+            "FIG005",
+            f"id '{fid}' should be lower-case with '-' instead of '_'",
+            where,
+            fid,
+            suggestion=fid.lower().replace("_", "-"),
+        )
     if fid not in referenced:
         if figure.parent is None or figure.parent not in referenced:
             yield finding("FIG001", f"@{fid} is never referenced", where, fid)
     elif pairing.intro is None and figure.parent is None:
-        yield finding("REF004", f"@{fid} is referenced only from captions, tables or footnotes",
-                      where, fid)
+        yield finding(
+            "REF004", f"@{fid} is referenced only from captions, tables or footnotes", where, fid
+        )
 
 
 def _text_checks(figure: Figure, by_id: dict[str, Pairing]) -> Iterator[Finding]:
@@ -90,8 +109,9 @@ def _text_checks(figure: Figure, by_id: dict[str, Pairing]) -> Iterator[Finding]
     if alt is None and not _alt_elsewhere(figure, by_id):
         yield finding("FIG003", "figure has no alt text (fig-alt)", where, fid)
     if caption and alt and caption.text and alt.text and _same(caption.text, alt.text):
-        yield finding("FIG004", "alt text repeats the caption; describe what the image shows",
-                      where, fid)
+        yield finding(
+            "FIG004", "alt text repeats the caption; describe what the image shows", where, fid
+        )
 
 
 def _alt_elsewhere(figure: Figure, by_id: dict[str, Pairing]) -> bool:
@@ -114,20 +134,34 @@ def _placement(pairing: Pairing, settings: CheckSettings) -> Iterator[Finding]:
         return  # a panel is placed with its parent figure, not on its own
     gap = figure.location.line - intro.location.line
     if gap > settings.far_after:
-        yield finding("REF002", f"@{figure.id} appears {gap} lines after its first reference "
-                      f"(line {intro.location.line})", figure.location, figure.id,
-                      suggestion="move the figure to just after the paragraph that cites it")
+        yield finding(
+            "REF002",
+            f"@{figure.id} appears {gap} lines after its first reference "
+            f"(line {intro.location.line})",
+            figure.location,
+            figure.id,
+            suggestion="move the figure to just after the paragraph that cites it",
+        )
     elif gap < -settings.far_before:
-        yield finding("REF003", f"@{figure.id} appears {-gap} lines before its first reference "
-                      f"(line {intro.location.line})", figure.location, figure.id,
-                      suggestion="move the figure below the paragraph that introduces it")
+        yield finding(
+            "REF003",
+            f"@{figure.id} appears {-gap} lines before its first reference "
+            f"(line {intro.location.line})",
+            figure.location,
+            figure.id,
+            suggestion="move the figure below the paragraph that introduces it",
+        )
 
 
 def _undefined(ex: Extraction, defined: set[str]) -> Iterator[Finding]:
     for ref in ex.references:
         if ref.target not in defined:
-            yield finding("REF001", f"{ref.written} refers to a figure that is not defined"
-                          " in what was reviewed", ref.location, ref.target)
+            yield finding(
+                "REF001",
+                f"{ref.written} refers to a figure that is not defined in what was reviewed",
+                ref.location,
+                ref.target,
+            )
 
 
 def _duplicates(figures: Sequence[Figure]) -> Iterator[tuple[Figure, Finding]]:

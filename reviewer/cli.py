@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from reviewer import __version__
-from reviewer.config import load_config
+from reviewer.config import FailOn, load_config
 from reviewer.errors import ReviewerError
 from reviewer.model import Report, Severity
 from reviewer.output import default_output, quarto_renders, write_atomic
@@ -19,13 +19,11 @@ from reviewer.render import Format, render
 from reviewer.rules import BY_CODE, RULES
 
 EPILOG = """\
+\b
 Examples:
-
-  review chapter.qmd                 audit one chapter into _review/chapter.audit.md
-
-  review book/ --format json -o -    a whole book (folder or _quarto.yml), JSON on stdout
-
-  review chapter.qmd -f concise      path:line: CODE message, one finding per line
+  review chapter.qmd               audit one chapter into _review/chapter.audit.md
+  review book/ --format json -o -  a whole book (folder or _quarto.yml), JSON on stdout
+  review chapter.qmd -f concise    path:line: CODE message, one finding per line
 
 Other commands: `review rules` lists every finding code; `review explain CODE` explains one.
 
@@ -48,25 +46,55 @@ def _version(value: bool) -> None:
 
 @_review_app.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 def _review(
-    paths: Annotated[list[Path], typer.Argument(
-        help="A chapter (.qmd), several chapters, or one book folder / _quarto.yml.",
-        show_default=False)],
-    fmt: Annotated[str | None, typer.Option(
-        "--format", "-f", help="Audit format: md (for people), json (for tools), concise "
-        "(one line per finding, printed to the terminal). Default: md.")] = None,
-    output: Annotated[str | None, typer.Option(
-        "--output", "-o", help="Where to write the audit; '-' for stdout. Default: "
-        "_review/<name>.audit.<ext> in the project folder, which Quarto does not render.")] = None,
-    no_llm: Annotated[bool, typer.Option(
-        "--no-llm", help="Skip the LLM stage: structural checks only, no network.")] = False,
-    fail_on: Annotated[str | None, typer.Option(
-        "--fail-on", help="Exit 1 when a finding is at least this severe: error, warning, "
-        "info or never. Default: error.")] = None,
-    config: Annotated[Path | None, typer.Option(
-        "--config", help="Read this reviewer.toml instead of searching upward for one.")] = None,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="A chapter (.qmd), several chapters, or one book folder / _quarto.yml.",
+            show_default=False,
+            metavar="PATH",
+        ),
+    ],
+    fmt: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Audit format: md (for people), json (for tools), concise "
+            "(one line per finding, printed to the terminal). Default: md.",
+        ),
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Where to write the audit; '-' for stdout. Default: "
+            "_review/<name>.audit.<ext> in the project folder, which Quarto does not render.",
+        ),
+    ] = None,
+    no_llm: Annotated[
+        bool,
+        typer.Option("--no-llm", help="Skip the LLM stage: structural checks only, no network."),
+    ] = False,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option(
+            "--fail-on", help="Exit 1 when a finding is at least this severe. Default: error."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", help="Read this reviewer.toml instead of searching upward for one."
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
-    version: Annotated[bool, typer.Option(
-        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> int:
     """Check that every figure in a Quarto chapter or book is introduced by the prose.
 
@@ -75,13 +103,15 @@ def _review(
     figures that are never referenced, references to undefined figures, missing captions or
     alt text, and figures placed far from their introduction.
     """
-    settings = load_config(paths[0], {"format": fmt, "fail_on": fail_on}, explicit=config)
+    overrides = {"format": fmt and fmt.value, "fail_on": fail_on and fail_on.value}
+    settings = load_config(paths[0], overrides, explicit=config)
     target = plan(paths)
     report = review(target, settings.checks, progress=None if quiet else _progress)
     chosen = Format(settings.format)
     text = render(report, chosen)
-    destination = _destination(output, chosen, target.root or paths[0].parent, target.chapters,
-                               settings.output_dir)
+    destination = _destination(
+        output, chosen, target.root or paths[0].parent, target.chapters, settings.output_dir
+    )
     if destination is None:
         sys.stdout.write(text)
     else:
@@ -90,12 +120,14 @@ def _review(
         _summary(report, destination, settings.output_dir)
     threshold = settings.fail_threshold
     failing = threshold is not None and any(
-        f.severity.rank >= threshold.rank for f in report.findings)
+        f.severity.rank >= threshold.rank for f in report.findings
+    )
     return 1 if failing else 0
 
 
-def _destination(output: str | None, fmt: Format, root: Path, chapters: tuple[Path, ...],
-                 folder: str) -> Path | None:
+def _destination(
+    output: str | None, fmt: Format, root: Path, chapters: tuple[Path, ...], folder: str
+) -> Path | None:
     if output == "-" or (output is None and fmt is Format.CONCISE):
         return None
     if output is not None:
@@ -122,8 +154,9 @@ def _summary(report: Report, destination: Path | None, folder: str) -> None:
     if report.llm_note:
         typer.echo(f"review: LLM stage {report.llm_note}", err=True)
     if destination is not None and quarto_renders(folder):
-        typer.echo(f"review: note: Quarto will render {folder}/; name it _{folder} instead",
-                   err=True)
+        typer.echo(
+            f"review: note: Quarto will render {folder}/; name it _{folder} instead", err=True
+        )
 
 
 @_commands_app.command("rules")
@@ -139,8 +172,10 @@ def _explain(code: Annotated[str, typer.Argument(help="A finding code, e.g. FIG0
     rule = BY_CODE.get(code.upper())
     if rule is None:
         raise ReviewerError(f"unknown code '{code}'; `review rules` lists them all")
-    typer.echo(f"{rule.code} {rule.name} ({rule.severity.value})\n\n{rule.summary}\n\n"
-               f"Why it matters: {rule.why}\n\nExample: {rule.example}")
+    typer.echo(
+        f"{rule.code} {rule.name} ({rule.severity.value})\n\n{rule.summary}\n\n"
+        f"Why it matters: {rule.why}\n\nExample: {rule.example}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,16 @@ from reviewer.errors import ReviewerError
 from reviewer.model import Severity
 
 CONFIG_FILE = "reviewer.toml"
-FAIL_ON_CHOICES = ("error", "warning", "info", "never")
+
+
+class FailOn(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    NEVER = "never"
+
+
+FAIL_ON_CHOICES = tuple(choice.value for choice in FailOn)
 FORMATS = ("md", "json", "concise")
 
 # key -> (toml table, toml key, environment variable)
@@ -89,8 +99,9 @@ def _validated(values: dict[str, Any], path: Path | None) -> Config:
     where = f"{path}: " if path else ""
     fail_on = str(values.get("fail_on", "error")).lower()
     if fail_on not in FAIL_ON_CHOICES:
-        raise ReviewerError(f"{where}fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, "
-                            f"not '{fail_on}'")
+        raise ReviewerError(
+            f"{where}fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, not '{fail_on}'"
+        )
     fmt = str(values.get("format", "md")).lower()
     if fmt not in FORMATS:
         raise ReviewerError(f"{where}format must be one of {', '.join(FORMATS)}, not '{fmt}'")
@@ -100,7 +111,8 @@ def _validated(values: dict[str, Any], path: Path | None) -> Config:
         try:
             numbers[key] = int(raw)
         except (TypeError, ValueError):
-            raise ReviewerError(f"{where}{key} must be a whole number of lines, not '{raw}'")
+            message = f"{where}{key} must be a whole number of lines, not '{raw}'"
+            raise ReviewerError(message) from None
         if numbers[key] < 0:
             raise ReviewerError(f"{where}{key} must not be negative")
     output_dir = str(values.get("output_dir", "_review"))

@@ -49,16 +49,20 @@ def plan(paths: Sequence[Path]) -> Plan:
         if not path.exists():
             raise ReviewerError(f"{display_path(path)}: no such file; check the path")
         if path.is_dir():
-            raise ReviewerError(f"{display_path(path)}: give a folder on its own (book mode), "
-                                "or only .qmd files")
+            raise ReviewerError(
+                f"{display_path(path)}: give a folder on its own (book mode), or only .qmd files"
+            )
     return Plan(tuple(paths), find_project_root(paths[0]))
 
 
 def _book_plan(book: Book) -> Plan:
     config = book.root / PROJECT_FILE
     problems = tuple(
-        finding("SRC005", f"chapter {entry} is listed in {PROJECT_FILE} but does not exist",
-                Location(display_path(config), 1, 1))
+        finding(
+            "SRC005",
+            f"chapter {entry} is listed in {PROJECT_FILE} but does not exist",
+            Location(display_path(config), 1, 1),
+        )
         for entry in book.missing
     )
     return Plan(book.chapters, book.root, config, problems, book=True)
@@ -93,8 +97,11 @@ def review(
         for ex, pairs, found in zip(extractions, pairings, findings, strict=True)
     ]
     if target.config_problems and target.config_path:
-        files.append(FileAudit(display_path(target.config_path), "Book configuration", (),
-                               target.config_problems))
+        files.append(
+            FileAudit(
+                display_path(target.config_path), "Book configuration", (), target.config_problems
+            )
+        )
     return Report(tuple(files + unreadable), llm_note=llm_note)
 
 

@@ -56,11 +56,13 @@ def _figure(item: FigureAudit) -> dict[str, Any]:
         "when_format": figure.when_format,
         "embedded_from": figure.embedded_from,
         "section": figure.section,
-        "shows": {"images": list(figure.images), "code_kind": figure.code_kind,
-                  "code_head": list(figure.code_head)},
+        "shows": {
+            "images": list(figure.images),
+            "code_kind": figure.code_kind,
+            "code_head": list(figure.code_head),
+        },
         "intro": _intro(pairing.intro, pairing.positional),
-        "mentions": [{"path": m.location.path, "line": m.location.line}
-                     for m in pairing.mentions],
+        "mentions": [{"path": m.location.path, "line": m.location.line} for m in pairing.mentions],
         "judgment": _judgment(item.judgment),
     }
 
@@ -79,8 +81,14 @@ def _intro(paragraph: Paragraph | None, positional: bool) -> dict[str, Any] | No
     if paragraph is None:
         return None
     loc = paragraph.location
-    return {"path": loc.path, "line": loc.line, "end_line": loc.end_line,
-            "text": paragraph.text, "container": paragraph.container, "positional": positional}
+    return {
+        "path": loc.path,
+        "line": loc.line,
+        "end_line": loc.end_line,
+        "text": paragraph.text,
+        "container": paragraph.container,
+        "positional": positional,
+    }
 
 
 def _judgment(judgment: Judgment) -> dict[str, Any]:
@@ -97,6 +105,12 @@ def _judgment(judgment: Judgment) -> dict[str, Any]:
 
 
 def _finding(f: Finding) -> dict[str, Any]:
-    return {"code": f.code, "severity": f.severity.value, "message": f.message,
-            "path": f.location.path, "line": f.location.line, "figure": f.figure,
-            "suggestion": f.suggestion}
+    return {
+        "code": f.code,
+        "severity": f.severity.value,
+        "message": f.message,
+        "path": f.location.path,
+        "line": f.location.line,
+        "figure": f.figure,
+        "suggestion": f.suggestion,
+    }

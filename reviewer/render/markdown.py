@@ -14,6 +14,14 @@ def render(report: Report) -> str:
     out = ["# Figure audit", "", _summary(report), ""]
     if report.llm_note:
         out += [f"LLM stage: {report.llm_note}", ""]
+    usage = report.usage
+    if usage.requests or usage.cache_hits:
+        out += [
+            f"Usage: {usage.requests} requests, {usage.cache_hits} cache hits, "
+            f"{usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens, "
+            f"${usage.cost_usd:.4f}.",
+            "",
+        ]
     for audit in report.files:
         out += _file(audit)
     return "\n".join(out).rstrip("\n") + "\n"
@@ -22,12 +30,17 @@ def render(report: Report) -> str:
 def _summary(report: Report) -> str:
     figures = sum(len(a.figures) for a in report.files)
     counts = Counter(f.severity for f in report.findings)
-    parts = [f"{counts[s]} {s.value}{'s' if counts[s] != 1 else ''}"
-             for s in (Severity.ERROR, Severity.WARNING, Severity.INFO) if counts[s]]
+    parts = [
+        f"{counts[s]} {s.value}{'s' if counts[s] != 1 else ''}"
+        for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
+        if counts[s]
+    ]
     detail = f" ({', '.join(parts)})" if parts else ""
     files = len(report.files)
-    return (f"Reviewed {files} file{'s' if files != 1 else ''}: {figures} figures, "
-            f"{len(report.findings)} findings{detail}.")
+    return (
+        f"Reviewed {files} file{'s' if files != 1 else ''}: {figures} figures, "
+        f"{len(report.findings)} findings{detail}."
+    )
 
 
 def _file(audit: FileAudit) -> list[str]:
@@ -70,14 +83,18 @@ def _findings_by_figure(audit: FileAudit) -> dict[_Key, list[Finding]]:
 
 def _table(audit: FileAudit) -> list[str]:
     codes = _findings_by_figure(audit)
-    rows = ["| Figure | Line | Kind | Introduced at | Mentions | Findings |",
-            "|---|---|---|---|---|---|"]
+    rows = [
+        "| Figure | Line | Kind | Introduced at | Mentions | Findings |",
+        "|---|---|---|---|---|---|",
+    ]
     for item in audit.figures:
         pairing, figure = item.pairing, item.pairing.figure
         intro = _where(pairing.intro.location, audit.path) if pairing.intro else "none"
         found = " ".join(f.code for f in codes.get(_key(item), [])) or "-"
-        rows.append(f"| {_name(item)} | {_where(figure.location, audit.path)} | "
-                    f"{figure.kind.value} | {intro} | {len(pairing.mentions)} | {found} |")
+        rows.append(
+            f"| {_name(item)} | {_where(figure.location, audit.path)} | "
+            f"{figure.kind.value} | {intro} | {len(pairing.mentions)} | {found} |"
+        )
     return [*rows, ""]
 
 
@@ -107,7 +124,23 @@ def _figure(item: FigureAudit, path: str, findings: list[Finding]) -> list[str]:
     if findings:
         out += ["**Findings:**", "", *(f"- {_finding(f)}" for f in findings), ""]
     out += [f"**Judgment:** {_judgment(item)}", ""]
+    out += _rewrite(item)
     return out
+
+
+def _rewrite(item: FigureAudit) -> list[str]:
+    j = item.judgment
+    if not j.rewrite:
+        return []
+    if not j.rewrite_problems:
+        return ["**Suggested rewrite:**", "", *_quote(j.rewrite), ""]
+    problems = "; ".join(j.rewrite_problems)
+    return [
+        f"**Rewrite held back** (it failed the checks: {problems}):",
+        "",
+        *_quote(j.rewrite),
+        "",
+    ]
 
 
 def _rich(value: RichText | None) -> str:
