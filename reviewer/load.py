@@ -6,6 +6,7 @@ is a finding, not a failure: the rest of the chapter is still reviewed."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -64,43 +65,52 @@ def _load(path: Path, root: Path, stack: tuple[Path, ...], chapter: bool = False
     if "{{<" not in text:
         return document
     stack = (*stack, path.resolve())
-    blocks, problems = _expand(document.blocks, path, root, stack)
-    return Document(document.path, blocks, document.problems + tuple(problems))
+    blocks, problems, links = _expand(document.blocks, path, root, stack)
+    links = {**links, **document.links}
+    return Document(document.path, blocks, document.problems + tuple(problems), links)
+
+
+_Expanded = tuple[tuple[Block, ...], list[Finding], dict[str, Mapping[str, str]]]
 
 
 def _expand(
     blocks: tuple[Block, ...], path: Path, root: Path, stack: tuple[Path, ...]
-) -> tuple[tuple[Block, ...], list[Finding]]:
+) -> _Expanded:
+    """Replace include shortcodes by the included blocks. Link definitions are shared across
+    included files, as Quarto splices the text before pandoc reads it."""
     out: list[Block] = []
     problems: list[Finding] = []
+    links: dict[str, Mapping[str, str]] = {}
     for block in blocks:
         if block.kind is BlockKind.SHORTCODE and block.info == "include":
-            included, found = _include(block, path, root, stack)
-            out.extend(included)
-            problems.extend(found)
+            included = _include(block, path, root, stack)
+            out.extend(included.blocks)
+            problems.extend(included.problems)
+            links.update(included.links)
         elif block.children:
-            children, found = _expand(block.children, path, root, stack)
+            children, found, inner = _expand(block.children, path, root, stack)
             out.append(replace(block, children=children))
             problems.extend(found)
+            links.update(inner)
         else:
             out.append(block)
-    return tuple(out), problems
+    return tuple(out), problems, links
 
 
-def _include(
-    block: Block, path: Path, root: Path, stack: tuple[Path, ...]
-) -> tuple[tuple[Block, ...], list[Finding]]:
+def _include(block: Block, path: Path, root: Path, stack: tuple[Path, ...]) -> Document:
     name = block.content.strip().strip("\"'")
     target = root / name.lstrip("/") if name.startswith("/") else path.parent / name
     where = block.location
     if target.resolve() in stack:
         chain = " -> ".join(display_path(p) for p in (*stack, target))
-        return (), [_finding("SRC004", f"include cycle: {chain}; the cycle is cut here", where)]
+        message = f"include cycle: {chain}; the cycle is cut here"
+        return Document(where.path, (), (_finding("SRC004", message, where),))
     try:
-        document = _load(target, root, stack)
+        return _load(target, root, stack)
     except ReviewerError as err:
-        return (), [_finding("SRC003", f"cannot include {name}: {err}", where)]
-    return document.blocks, list(document.problems)
+        return Document(
+            where.path, (), (_finding("SRC003", f"cannot include {name}: {err}", where),)
+        )
 
 
 def _finding(code: str, message: str, where: Location) -> Finding:

@@ -3,6 +3,7 @@ judgments and the report. Frozen dataclasses only; line numbers are 1-based ever
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -81,6 +82,7 @@ class Document:
     path: str
     blocks: tuple[Block, ...]
     problems: tuple[Finding, ...] = ()
+    links: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # [label]: url defs
 
 
 # -- extract stage -----------------------------------------------------------------------------

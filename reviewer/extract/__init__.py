@@ -15,7 +15,7 @@ __all__ = ["extract"]
 def extract(document: Document, order: int = 0) -> tuple[Extraction, int]:
     """Extract one chapter. `order` continues the reading-order count across chapters; the
     count after this chapter is returned with the extraction."""
-    walker = Walker(order)
+    walker = Walker(order, document.links)
     walker.walk(document.blocks)
     extraction = Extraction(
         path=document.path,

@@ -7,7 +7,9 @@ introduce a figure; code, comments, raw blocks and front matter are not read at 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from reviewer.extract.figures import (
     Place,
@@ -35,8 +37,9 @@ class _Ctx:
 
 
 class Walker:
-    def __init__(self, order: int = 0) -> None:
+    def __init__(self, order: int = 0, links: Mapping[str, Any] | None = None) -> None:
         self.order = order
+        self.links = links or {}
         self.section: str | None = None
         self.figures: list[Figure] = []
         self.paragraphs: list[Paragraph] = []
@@ -48,8 +51,11 @@ class Walker:
 
     def walk(self, blocks: tuple[Block, ...], ctx: _Ctx | None = None) -> None:
         ctx = ctx or _Ctx()
-        for block in blocks:
-            self.block(block, ctx)
+        for n, block in enumerate(blocks):
+            if _table_caption(blocks, n):
+                self.block(block, replace(ctx, container="caption"))
+            else:
+                self.block(block, ctx)
 
     def block(self, block: Block, ctx: _Ctx) -> None:
         kind = block.kind
@@ -82,7 +88,7 @@ class Walker:
             if not ctx.figure:
                 self.add_paragraph(block, ctx.container, None)
             return
-        found = analyze(content)
+        found = analyze(content, self.links)
         for image in found.images:
             self.image(block, image, found.rest_text, ctx)
         container = ctx.container
@@ -123,7 +129,7 @@ class Walker:
     def cites(self, block: Block, ctx: _Ctx) -> None:
         if not _may_cite(block.content):
             return
-        found = analyze(block.content)
+        found = analyze(block.content, self.links)
         para = self.add_paragraph(block, ctx.container, found.text)
         self.add_refs(para, found.refs, block.location.line)
 
@@ -150,8 +156,18 @@ class Walker:
         self.figures.extend(cell_figures(block, cell, place))
 
 
+def _table_caption(blocks: tuple[Block, ...], n: int) -> bool:
+    """Pandoc's table caption: a `: text` or `Table: text` paragraph next to a table."""
+    block = blocks[n]
+    if block.kind is not BlockKind.PARAGRAPH or not block.content.startswith((":", "Table:")):
+        return False
+    near = blocks[n - 1 : n] + blocks[n + 1 : n + 2] if n else blocks[1:2]
+    return any(b.kind is BlockKind.TABLE for b in near)
+
+
 def _may_cite(content: str) -> bool:
-    return "@fig-" in content or "@Fig-" in content
+    """A cheap test that saves the inline parse of blocks that cite no figure."""
+    return "ig-" in content and any(m in content for m in ("@fig-", "@Fig-", "@{fig-", "@{Fig-"))
 
 
 def _when_format(attrs: Attrs) -> str | None:

@@ -8,10 +8,14 @@ is left to the few blocks that need it (see `inline.py`)."""
 
 from __future__ import annotations
 
+import re
+
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import fence as _md_fence
+from markdown_it.rules_block import html_block as _md_html
 from markdown_it.rules_block import list_block as _md_list
 from markdown_it.rules_block.state_block import StateBlock
+from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
@@ -31,10 +35,13 @@ def build_block_parser() -> MarkdownIt:
     md.enable("table")
     front_matter_plugin(md)
     footnote_plugin(md, move_to_end=False)
+    deflist_plugin(md)
     md.core.ruler.disable(["inline", "text_join"])
     ruler = md.block.ruler
     ruler.before("table", "div_close", _div_close)
     ruler.before("table", "fenced_div", _fenced_div)
+    ruler.before("table", "raw_tex", _raw_tex_env)
+    ruler.before("html_block", "html_div_line", _html_div_line)
     ruler.at("fence", _fence, {"alt": ["reference", "blockquote", "list"]})
     ruler.at("list", _list, {"alt": ["reference", "blockquote"]})
     ruler.at("paragraph", _paragraph)
@@ -85,6 +92,8 @@ def _interrupts(state: StateBlock, line: int, end: int) -> bool:
         return _is_div_closer(text)
     if state.env.get(LIST_DEPTH) and first and first in "-+*0123456789":
         return bool(_md_list(state, line, end, True))
+    if first == "<" and not text.startswith("<!--"):
+        return bool(_md_html(state, line, end, True))  # a block-level tag: pandoc ends here
     return False
 
 
@@ -248,3 +257,46 @@ def _list(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         return bool(_md_list(state, start, end, False))
     finally:
         state.env[LIST_DEPTH] -= 1
+
+
+# -- raw blocks pandoc knows -------------------------------------------------------------------
+
+_DIV_TAG = re.compile(r"</?div(?:\s[^<>]*)?>\s*$", re.IGNORECASE)
+_TEX_BEGIN = re.compile(r"\\begin\{([A-Za-z*]+)\}")
+
+
+def _html_div_line(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A `<div ...>` or `</div>` line on its own: pandoc reads the lines between such tags as
+    Markdown (native divs), where CommonMark would swallow them into one HTML block."""
+    if state.is_code_block(start) or not _DIV_TAG.match(_line(state, start)):
+        return False
+    if silent:
+        return True
+    token = state.push("html_block", "", 0)
+    token.map = [start, start + 1]
+    token.content = _line(state, start) + "\n"
+    state.line = start + 1
+    return True
+
+
+def _raw_tex_env(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A LaTeX environment at the start of a block (`\\begin{x}` ... `\\end{x}`) is one raw
+    block for pandoc, blank lines included."""
+    if state.is_code_block(start):
+        return False
+    match = _TEX_BEGIN.match(_line(state, start))
+    if match is None:
+        return False
+    closer = f"\\end{{{match.group(1)}}}"
+    line = start
+    while line < end and closer not in _line(state, line):
+        line += 1
+    if line >= end:
+        return False
+    if silent:
+        return True
+    token = state.push("raw_tex", "", 0)
+    token.map = [start, line + 1]
+    token.content = state.getLines(start, line + 1, state.blkIndent, True)
+    state.line = line + 1
+    return True

@@ -10,7 +10,7 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from reviewer.model import Attrs, Block, BlockKind, Document, Finding, Location, Severity
+from reviewer.model import Block, BlockKind, Document, Finding, Location, Severity
 from reviewer.parse.blocks import PROBLEMS, build_block_parser
 
 _SHORTCODE = re.compile(r"\{\{<\s*(include|embed)\s+(.*?)\s*>\}\}")
@@ -22,6 +22,8 @@ _CONTAINERS: dict[str, BlockKind] = {
     "list_item_open": BlockKind.LIST_ITEM,
     "blockquote_open": BlockKind.BLOCKQUOTE,
     "footnote_reference_open": BlockKind.FOOTNOTE,
+    "dl_open": BlockKind.LIST,
+    "dd_open": BlockKind.LIST_ITEM,
 }
 
 _PROBLEM_TEXT = {
@@ -49,7 +51,8 @@ def parse_document(text: str, path: str) -> Document:
         Finding(code, Severity.ERROR, _PROBLEM_TEXT[code], Location(path, line + 1, line + 1))
         for code, line in env.get(PROBLEMS, [])  # type: ignore[attr-defined]
     )
-    return Document(path, tuple(blocks), problems)
+    links = env.get("references", {})
+    return Document(path, tuple(blocks), problems, links)  # type: ignore[arg-type]
 
 
 class _Builder:
@@ -77,6 +80,8 @@ class _Builder:
         kind = token.type
         if kind in ("paragraph_open", "heading_open"):
             return self.inline_block(token, tokens[i + 1]), i + 3
+        if kind == "dt_open":
+            return [], i + 3  # a definition list's term: not prose
         if kind in _CONTAINERS:
             children, after = self.build(tokens, i + 1)
             attrs = token.meta.get("attrs") if kind == "div_open" else None
@@ -132,6 +137,8 @@ class _Builder:
         if kind == "html_block":
             is_comment = token.content.lstrip().startswith("<!--")
             return [Block(BlockKind.COMMENT if is_comment else BlockKind.HTML, loc, token.content)]
+        if kind == "raw_tex":
+            return [Block(BlockKind.RAW, loc, token.content, info="{=latex}")]
         if kind == "front_matter":
             return [Block(BlockKind.FRONT_MATTER, loc, token.content)]
         if kind == "hr":
@@ -160,7 +167,3 @@ def _shortcode_lines(content: str) -> list[tuple[str, str]] | None:
             return None
         found.append((match.group(1), match.group(2)))
     return found
-
-
-def div_attrs(block: Block) -> Attrs:
-    return block.attrs or Attrs()

@@ -7,8 +7,10 @@ paragraphs that hold an image or a reference, and captions."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
@@ -57,14 +59,18 @@ def fold(text: str) -> str:
 
 
 def figure_target(key: str) -> str | None:
-    """`fig-x` for a citation key that names a figure (`@fig-x`, `@Fig-x`), else None."""
-    if len(key) > 4 and key[:4].lower() == "fig-":
+    """`fig-x` for a citation key that names a figure (`@fig-x`, or `@Fig-x` for a capitalised
+    "Figure"), else None. Quarto reads `@FIG-x` as a bibliography citation, not a figure."""
+    if len(key) > 4 and key[:4] in ("fig-", "Fig-"):
         return "fig-" + key[4:]
     return None
 
 
-def analyze(content: str) -> InlineResult:
-    tokens = _parser().parseInline(content)[0].children or []
+def analyze(content: str, links: Mapping[str, Any] | None = None) -> InlineResult:
+    """Images, figure references and plain text of one block's inline source. `links` are the
+    chapter's `[label]: url` definitions, so that `[text][label]` reads as its text."""
+    env = {"references": dict(links)} if links else {}
+    tokens = _parser().parseInline(content, env)[0].children or []
     result = InlineResult(text=fold(_plain(tokens)))
     rest: list[str] = []
     _collect(tokens, result, rest)
@@ -72,10 +78,11 @@ def analyze(content: str) -> InlineResult:
     return result
 
 
-def plain_text(content: str) -> str:
+def plain_text(content: str, links: Mapping[str, Any] | None = None) -> str:
     if not content:
         return ""
-    return fold(_plain(_parser().parseInline(content)[0].children or []))
+    env = {"references": dict(links)} if links else {}
+    return fold(_plain(_parser().parseInline(content, env)[0].children or []))
 
 
 def _collect(tokens: list[Token], result: InlineResult, rest: list[str]) -> None:
@@ -85,7 +92,8 @@ def _collect(tokens: list[Token], result: InlineResult, rest: list[str]) -> None
         elif token.type == "cite":
             target = figure_target(token.meta["key"])
             if target:
-                result.refs.append(InlineRef(target, token.content, token.meta["offset"]))
+                written = token.meta["written"]
+                result.refs.append(InlineRef(target, written, token.meta["offset"]))
             rest.append(token.content)
         else:
             rest.append(_plain([token]))
@@ -96,7 +104,7 @@ def _image(token: Token) -> InlineImage:
     refs: list[InlineRef] = []
     for child in children:
         if child.type == "cite" and (target := figure_target(child.meta["key"])):
-            refs.append(InlineRef(target, child.content, token.meta.get("offset", 0)))
+            refs.append(InlineRef(target, child.meta["written"], token.meta.get("offset", 0)))
     return InlineImage(
         caption_source=token.content,
         caption_text=fold(_plain(children)),
@@ -131,18 +139,34 @@ def _plain(tokens: list[Token]) -> str:
 
 
 def _cite(state: StateInline, silent: bool) -> bool:
+    """Pandoc's citation `@key`, or `@{key}`; not after a word character (an e-mail address)."""
     pos = state.pos
     src = state.src
     if src[pos] != "@" or (pos > 0 and (src[pos - 1].isalnum() or src[pos - 1] == "_")):
         return False
-    match = _CITE_KEY.match(src, pos + 1, state.posMax)
-    if match is None:
+    if src.startswith("{", pos + 1):
+        close = src.find("}", pos + 2, state.posMax)
+        key, after = (src[pos + 2 : close], close + 1) if close > pos + 2 else ("", pos)
+    else:
+        match = _CITE_KEY.match(src, pos + 1, state.posMax)
+        key, after = (match.group(0), match.end()) if match else ("", pos)
+    if not key:
         return False
     if not silent:
         token = state.push("cite", "", 0)
-        token.content = src[pos : match.end()]
-        token.meta = {"key": match.group(0), "offset": pos}
-    state.pos = match.end()
+        token.content = "@" + key
+        token.meta = {"key": key, "offset": pos, "written": src[pos:after]}
+    state.pos = after
+    return True
+
+
+def _escaped_space(state: StateInline, silent: bool) -> bool:
+    """Pandoc reads a backslash before a space as a non-breaking space."""
+    if not state.src.startswith("\\ ", state.pos):
+        return False
+    if not silent:
+        state.push("text", "", 0).content = "\u00a0"
+    state.pos += 2
     return True
 
 
@@ -298,6 +322,7 @@ def _parser() -> MarkdownIt:
     ruler.before("strikethrough", "script", _script)
     ruler.at("image", _image_with_offset)
     ruler.before("escape", "raw_tex", _raw_tex)
+    ruler.before("escape", "escaped_space", _escaped_space)
     ruler.before("link", "span", _span)
     ruler.before("link", "pandoc_attrs", _attrs_after)
     ruler.before("link", "cite", _cite)
