@@ -115,7 +115,12 @@ def _review(
     if destination is None:
         sys.stdout.write(text)
     else:
-        write_atomic(destination, text)
+        try:
+            write_atomic(destination, text)
+        except OSError as err:
+            reason = err.strerror or str(err)
+            raise ReviewerError(f"{destination}: cannot write the audit ({reason}); "
+                                "choose another place with --output") from None
     if not quiet:
         _summary(report, destination, settings.output_dir)
     threshold = settings.fail_threshold
