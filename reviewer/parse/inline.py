@@ -25,6 +25,9 @@ from reviewer.parse.attrs import parse_attrs
 # Pandoc's citation key: internal punctuation is allowed only when a word character follows.
 _CITE_KEY = re.compile(r"\w(?:\w|[:.#$%&\-+?<>~/](?=\w))*")
 _TEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?")
+# Every character that starts an inline rule (markdown-it's and ours); text without any of
+# them is its own plain text.
+_MARKUP = re.compile(r"[\\`*_\[\]!<>&$^~{}@]")
 _ATTR_OWNERS = frozenset({"image", "link_close", "code_inline", "span_close"})
 
 
@@ -66,11 +69,19 @@ def figure_target(key: str) -> str | None:
     return None
 
 
+def _tokens(content: str, links: Mapping[str, Any] | None) -> list[Token]:
+    """Inline tokens of a block's source. markdown-it's own `parseInline` would first re-run
+    the whole core chain (normalisation, block pass in inline mode) on every call."""
+    md = _parser()
+    tokens: list[Token] = []
+    md.inline.parse(content, md, {"references": dict(links)} if links else {}, tokens)
+    return tokens
+
+
 def analyze(content: str, links: Mapping[str, Any] | None = None) -> InlineResult:
     """Images, figure references and plain text of one block's inline source. `links` are the
     chapter's `[label]: url` definitions, so that `[text][label]` reads as its text."""
-    env = {"references": dict(links)} if links else {}
-    tokens = _parser().parseInline(content, env)[0].children or []
+    tokens = _tokens(content, links)
     result = InlineResult(text=fold(_plain(tokens)))
     rest: list[str] = []
     _collect(tokens, result, rest)
@@ -79,10 +90,9 @@ def analyze(content: str, links: Mapping[str, Any] | None = None) -> InlineResul
 
 
 def plain_text(content: str, links: Mapping[str, Any] | None = None) -> str:
-    if not content:
-        return ""
-    env = {"references": dict(links)} if links else {}
-    return fold(_plain(_parser().parseInline(content, env)[0].children or []))
+    if not _MARKUP.search(content):
+        return fold(content)  # nothing an inline rule would act on: most headings and captions
+    return fold(_plain(_tokens(content, links)))
 
 
 def _collect(tokens: list[Token], result: InlineResult, rest: list[str]) -> None:
@@ -120,7 +130,7 @@ def _plain(tokens: list[Token]) -> str:
     out: list[str] = []
     for token in tokens:
         kind = token.type
-        if kind in ("text", "cite"):
+        if kind in ("text", "text_special", "cite"):
             out.append(token.content)
         elif kind in ("softbreak", "hardbreak"):
             out.append(" ")
