@@ -119,8 +119,10 @@ def _review(
             write_atomic(destination, text)
         except OSError as err:
             reason = err.strerror or str(err)
-            raise ReviewerError(f"{destination}: cannot write the audit ({reason}); "
-                                "choose another place with --output") from None
+            raise ReviewerError(
+                f"{destination}: cannot write the audit ({reason}); "
+                "choose another place with --output"
+            ) from None
     if not quiet:
         _summary(report, destination, settings.output_dir)
     threshold = settings.fail_threshold

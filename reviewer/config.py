@@ -72,14 +72,18 @@ def load_config(
 ) -> Config:
     path = explicit or find_config(start)
     values: dict[str, Any] = {}
+    origin: dict[str, str] = {}  # key -> where its value came from, for error messages
     if path is not None:
-        values.update(_from_toml(path))
+        for key, value in _from_toml(path).items():
+            values[key], origin[key] = value, f"{path}: {_KEYS[key][1]}"
     env = os.environ if environ is None else environ
     for key, (_, _, var) in _KEYS.items():
         if env.get(var):
-            values[key] = env[var]
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    return _validated(values, path)
+            values[key], origin[key] = env[var], f"environment variable {var}"
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key], origin[key] = value, f"option --{key.replace('_', '-')}"
+    return _validated(values, origin, path)
 
 
 def _from_toml(path: Path) -> dict[str, Any]:
@@ -95,25 +99,24 @@ def _from_toml(path: Path) -> dict[str, Any]:
     return values
 
 
-def _validated(values: dict[str, Any], path: Path | None) -> Config:
-    where = f"{path}: " if path else ""
+def _validated(values: dict[str, Any], origin: dict[str, str], path: Path | None) -> Config:
+    def bad(key: str, what: str) -> ReviewerError:
+        return ReviewerError(f"{origin[key]} {what}, not '{values[key]}'")
+
     fail_on = str(values.get("fail_on", "error")).lower()
     if fail_on not in FAIL_ON_CHOICES:
-        raise ReviewerError(
-            f"{where}fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, not '{fail_on}'"
-        )
+        raise bad("fail_on", f"must be one of {', '.join(FAIL_ON_CHOICES)}")
     fmt = str(values.get("format", "md")).lower()
     if fmt not in FORMATS:
-        raise ReviewerError(f"{where}format must be one of {', '.join(FORMATS)}, not '{fmt}'")
+        raise bad("format", f"must be one of {', '.join(FORMATS)}")
     numbers = {}
     for key in ("far_after", "far_before"):
         raw = values.get(key, getattr(Config, key))
         try:
             numbers[key] = int(raw)
         except (TypeError, ValueError):
-            message = f"{where}{key} must be a whole number of lines, not '{raw}'"
-            raise ReviewerError(message) from None
+            raise bad(key, "must be a whole number of lines") from None
         if numbers[key] < 0:
-            raise ReviewerError(f"{where}{key} must not be negative")
+            raise bad(key, "must not be negative")
     output_dir = str(values.get("output_dir", "_review"))
     return Config(fail_on, fmt, output_dir, numbers["far_after"], numbers["far_before"], path)

@@ -96,6 +96,8 @@ class Walker:
             container = "caption"
         para = self.add_paragraph(block, container, found.text)
         self.add_refs(para, found.refs, block.location.line)
+        if found.note_refs:
+            self.add_refs(replace(para, container="footnote"), found.note_refs, para.location.line)
         for image in found.images:
             if image.refs:
                 caption = replace(para, container="caption", text=image.caption_text)

@@ -54,6 +54,10 @@ def parse_attrs(src: str, start: int = 0, end: int | None = None) -> tuple[Attrs
             key, value, pos = parsed
             if value is None:
                 classes.append(key)  # a bare word, as in ```{python} or `::: note`
+            elif key == "id":
+                ident = value
+            elif key == "class":
+                classes.extend(value.split())
             else:
                 pairs.append((key, value))
 
@@ -88,7 +92,7 @@ def _key_value(src: str, pos: int) -> tuple[str, str | None, int] | None:
         return key, value, pos
     begin = pos
     while pos < len(src) and src[pos] not in " \t\r\n}":
-        pos += 1
+        pos += 2 if src[pos] == "\\" and pos + 1 < len(src) else 1  # `\ ` is part of it
     return key, _unescape(src[begin:pos]), pos
 
 

@@ -12,6 +12,8 @@ import re
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import fence as _md_fence
+from markdown_it.rules_block import heading as _md_heading
+from markdown_it.rules_block import hr as _md_hr
 from markdown_it.rules_block import html_block as _md_html
 from markdown_it.rules_block import list_block as _md_list
 from markdown_it.rules_block.state_block import StateBlock
@@ -38,14 +40,19 @@ def build_block_parser() -> MarkdownIt:
     deflist_plugin(md)
     md.core.ruler.disable(["inline", "text_join"])
     ruler = md.block.ruler
-    ruler.before("table", "div_close", _div_close)
+    ruler.before("table", "div_close", _div_close, {"alt": ["blockquote"]})
+    ruler.before("table", "comment_lead", _comment_lead)
     ruler.before("table", "fenced_div", _fenced_div)
     ruler.before("table", "raw_tex", _raw_tex_env)
     ruler.before("html_block", "html_div_line", _html_div_line)
     ruler.at("fence", _fence, {"alt": ["reference", "blockquote", "list"]})
-    ruler.at("list", _list, {"alt": ["reference", "blockquote"]})
+    ruler.at("list", _list, {"alt": ["reference"]})
     ruler.at("paragraph", _paragraph)
     ruler.disable("lheading")
+    # A block quote's lazy lines run on as pandoc's paragraphs do: across headings, rules
+    # and list lines. Only fences, block-level HTML and a div's closing fence end them.
+    ruler.at("heading", _md_heading, {"alt": ["reference"]})
+    ruler.at("hr", _md_hr, {"alt": ["reference", "list"]})
     return md
 
 
@@ -98,14 +105,12 @@ def _interrupts(state: StateBlock, line: int, end: int) -> bool:
 
 
 def _setext_heading(state: StateBlock, start: int, end: int) -> bool:
-    """Pandoc's setext heading: one line of text, an underline, then a blank line."""
+    """Pandoc's setext heading: exactly one line of text, then its underline."""
     under = start + 1
     if under >= end or state.sCount[under] - state.blkIndent > 3:
         return False
     mark = _line(state, under).rstrip()
     if not mark or mark[0] not in "=-" or mark.strip(mark[0]):
-        return False
-    if under + 1 < end and not state.isEmpty(under + 1):
         return False
     content = state.getLines(start, start + 1, state.blkIndent, False).strip()
     tag = "h1" if mark[0] == "=" else "h2"
@@ -136,12 +141,12 @@ def _is_div_closer(text: str) -> bool:
 
 
 def _div_close(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    if state.parentType != "fenced_div" or state.is_code_block(start):
+    if state.is_code_block(start) or not _is_div_closer(_line(state, start)):
         return False
-    if not _is_div_closer(_line(state, start)):
+    if silent:  # asked by a block quote whether this line ends it
+        return bool(state.env.get(DIV_DEPTH))
+    if state.parentType != "fenced_div":
         return False
-    if silent:
-        return True
     # Stop the div's inner tokenize() loop: the div rule resumes after this line.
     state.env[DIV_CLOSED] = start
     state.line = end
@@ -257,6 +262,18 @@ def _list(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         return bool(_md_list(state, start, end, False))
     finally:
         state.env[LIST_DEPTH] -= 1
+
+
+def _comment_lead(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """`<!-- note --> Text...` on one line: pandoc drops the comment and reads the text as a
+    paragraph, where CommonMark makes the whole line an HTML block."""
+    text = _line(state, start)
+    if silent or not text.startswith("<!--") or state.is_code_block(start):
+        return False
+    close = text.find("-->", 4)
+    if close < 0 or not text[close + 3 :].strip():
+        return False
+    return _paragraph(state, start, end, False)
 
 
 # -- raw blocks pandoc knows -------------------------------------------------------------------

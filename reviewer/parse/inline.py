@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
@@ -18,6 +18,7 @@ from markdown_it.rules_inline import image as _md_image
 from markdown_it.rules_inline.state_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.footnote.index import footnote_inline
 
 from reviewer.model import Attrs
 from reviewer.parse.attrs import parse_attrs
@@ -54,6 +55,7 @@ class InlineResult:
     text: str
     images: list[InlineImage] = field(default_factory=list)
     refs: list[InlineRef] = field(default_factory=list)
+    note_refs: list[InlineRef] = field(default_factory=list)  # inside inline notes `^[...]`
     rest_text: str = ""  # plain text outside images: empty for a paragraph that is only figures
 
 
@@ -105,16 +107,26 @@ def _collect(tokens: list[Token], result: InlineResult, rest: list[str]) -> None
                 written = token.meta["written"]
                 result.refs.append(InlineRef(target, written, token.meta["offset"]))
             rest.append(token.content)
+        elif token.type == "footnote_ref" and "note" in token.meta:
+            offset = token.meta["offset"]
+            result.note_refs += [replace(r, offset=offset) for r in _cites(token.meta["note"])]
         else:
             rest.append(_plain([token]))
 
 
+def _cites(tokens: list[Token]) -> list[InlineRef]:
+    found: list[InlineRef] = []
+    for token in tokens:
+        if token.type == "cite" and (target := figure_target(token.meta["key"])):
+            found.append(InlineRef(target, token.meta["written"], token.meta["offset"]))
+        found += _cites(token.children or [])
+    return found
+
+
 def _image(token: Token) -> InlineImage:
     children = token.children or []
-    refs: list[InlineRef] = []
-    for child in children:
-        if child.type == "cite" and (target := figure_target(child.meta["key"])):
-            refs.append(InlineRef(target, child.meta["written"], token.meta.get("offset", 0)))
+    offset = token.meta.get("offset", 0)
+    refs = [replace(ref, offset=offset) for ref in _cites(children)]
     return InlineImage(
         caption_source=token.content,
         caption_text=fold(_plain(children)),
@@ -194,6 +206,19 @@ def _attrs_after(state: StateInline, silent: bool) -> bool:
         last.meta["attrs"] = attrs
         last.meta["end"] = after
     state.pos = after
+    return True
+
+
+def _inline_note(state: StateInline, silent: bool) -> bool:
+    """Pandoc's inline note `^[...]`: dropped from the text, but its references still count
+    (as footnote references, which never introduce a figure)."""
+    start = state.pos
+    if not footnote_inline(state, silent):
+        return False
+    if not silent:
+        token = state.tokens[-1]
+        note = state.env["footnotes"]["list"][token.meta["id"]]
+        token.meta.update(offset=start, note=note["tokens"])
     return True
 
 
@@ -331,6 +356,7 @@ def _parser() -> MarkdownIt:
     ruler.before("escape", "math", _math)
     ruler.before("strikethrough", "script", _script)
     ruler.at("image", _image_with_offset)
+    ruler.at("footnote_inline", _inline_note)
     ruler.before("escape", "raw_tex", _raw_tex)
     ruler.before("escape", "escaped_space", _escaped_space)
     ruler.before("link", "span", _span)
