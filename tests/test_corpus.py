@@ -37,18 +37,21 @@ def _fold(text: str | None) -> str | None:
     return " ".join(text.split()) if text else None
 
 
-def _review_json(chapter: str, capsys: pytest.CaptureFixture[str],
-                 monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def _review_json(
+    chapter: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
     monkeypatch.chdir(CORPUS)
-    code = main([chapter, "--no-llm", "--format", "json", "--output", "-", "--fail-on", "never",
-                 "--quiet"])
+    code = main(
+        [chapter, "--no-llm", "--format", "json", "--output", "-", "--fail-on", "never", "--quiet"]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     return json.loads(out)
 
 
-def _compare(chapter: str, oracle: dict[str, Any], audit: dict[str, Any]) -> tuple[
-        Counter[str], list[tuple[str, str, str, Any, Any]]]:
+def _compare(
+    chapter: str, oracle: dict[str, Any], audit: dict[str, Any]
+) -> tuple[Counter[str], list[tuple[str, str, str, Any, Any]]]:
     ours: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for figure in audit["files"][0]["figures"]:
         ours[figure["id"]].append(figure)
@@ -62,8 +65,10 @@ def _compare(chapter: str, oracle: dict[str, Any], audit: dict[str, Any]) -> tup
         pairs = {
             "caption": (mine["caption"], expected["caption"]),
             "alt": (mine["alt"], expected["alt"]),
-            "intro": (mine["intro"]["text"] if mine["intro"] else None,
-                      expected["first_prose_paragraph"]),
+            "intro": (
+                mine["intro"]["text"] if mine["intro"] else None,
+                expected["first_prose_paragraph"],
+            ),
         }
         for field, (a, b) in pairs.items():
             if _fold(a) == _fold(b):
@@ -77,8 +82,9 @@ def _chapter(oracle_file: Path) -> str:
     return str(oracle_file.relative_to(ORACLE))[: -len(".figures.json")]
 
 
-@pytest.mark.parametrize("oracle_file", ORACLE_FILES or [None],
-                         ids=lambda p: _chapter(p) if p else "no-corpus")
+@pytest.mark.parametrize(
+    "oracle_file", ORACLE_FILES or [None], ids=lambda p: _chapter(p) if p else "no-corpus"
+)
 def test_every_oracle_figure_is_found(
     oracle_file: Path | None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -91,8 +97,9 @@ def test_every_oracle_figure_is_found(
     wanted = Counter(f["id"] for f in oracle["figures"])
     assert not wanted - ours, f"missing figures: {sorted((wanted - ours).elements())}"
     # The oracle does not expand includes, so only figures in the chapter itself are compared.
-    unlabeled = [f for f in audit["files"][0]["figures"] if f["id"] is None
-                 and f["path"] == chapter]
+    unlabeled = [
+        f for f in audit["files"][0]["figures"] if f["id"] is None and f["path"] == chapter
+    ]
     assert len(unlabeled) == len(oracle["unlabeled_figures"])
 
 
@@ -112,12 +119,15 @@ def test_agreement_with_the_oracle(
             total[field] += len(oracle["figures"])
         unexplained += [d for d in differ if d[:3] not in ORACLE_WRONG]
     rates = {field: agree[field] / total[field] for field in FIELDS}
-    print("agreement with the oracle:",
-          ", ".join(f"{f} {agree[f]}/{total[f]} ({rates[f]:.1%})" for f in FIELDS))
+    print(
+        "agreement with the oracle:",
+        ", ".join(f"{f} {agree[f]}/{total[f]} ({rates[f]:.1%})" for f in FIELDS),
+    )
     assert total["caption"] > 400
     assert all(rate >= MIN_AGREEMENT for rate in rates.values()), rates
-    assert not unexplained, "\n".join(f"{c} {i} {f}:\n  ours:   {a!r}\n  oracle: {b!r}"
-                                      for c, i, f, a, b in unexplained)
+    assert not unexplained, "\n".join(
+        f"{c} {i} {f}:\n  ours:   {a!r}\n  oracle: {b!r}" for c, i, f, a, b in unexplained
+    )
 
 
 def test_undefined_references_match_the_oracle(

@@ -20,8 +20,12 @@ from .conftest import FIXTURES
 
 EXTRACT = FIXTURES / "extract"
 CASES = sorted(p.stem for p in EXTRACT.glob("*.qmd"))
-PINNED = [name for name in CASES if json.loads(
-    (EXTRACT / f"{name}.expected.json").read_text(encoding="utf-8")).get("findings") is not None]
+PINNED = [
+    name
+    for name in CASES
+    if json.loads((EXTRACT / f"{name}.expected.json").read_text(encoding="utf-8")).get("findings")
+    is not None
+]
 
 
 def run(name: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Report, dict[str, Any]]:
@@ -48,22 +52,40 @@ def _actual_figure(p: Pairing) -> dict[str, Any]:
         loc = p.intro.location
         intro = {"path": loc.path, "line": loc.line, "end_line": loc.end_line, "text": p.intro.text}
     return {
-        "id": f.id, "kind": f.kind.value, "path": f.location.path, "line": f.location.line,
-        "end_line": f.location.end_line, "caption": f.caption.text if f.caption else None,
-        "alt": f.alt.text if f.alt else None, "parent": f.parent, "when_format": f.when_format,
-        "intro": intro, "mentions": [(m.location.path, m.location.line) for m in p.mentions],
+        "id": f.id,
+        "kind": f.kind.value,
+        "path": f.location.path,
+        "line": f.location.line,
+        "end_line": f.location.end_line,
+        "caption": f.caption.text if f.caption else None,
+        "alt": f.alt.text if f.alt else None,
+        "parent": f.parent,
+        "when_format": f.when_format,
+        "intro": intro,
+        "mentions": [(m.location.path, m.location.line) for m in p.mentions],
     }
 
 
 def _expected_figure(e: dict[str, Any], name: str) -> dict[str, Any]:
     intro = e["intro"]
     if intro is not None:
-        intro = {"path": _path(intro, name), "line": intro["line"],
-                 "end_line": intro["end_line"], "text": intro["text"]}
+        intro = {
+            "path": _path(intro, name),
+            "line": intro["line"],
+            "end_line": intro["end_line"],
+            "text": intro["text"],
+        }
     return {
-        "id": e["id"], "kind": e["kind"], "path": _path(e, name), "line": e["line"],
-        "end_line": e["end_line"], "caption": e["caption"], "alt": e["alt"],
-        "parent": e["parent"], "when_format": e["when_format"], "intro": intro,
+        "id": e["id"],
+        "kind": e["kind"],
+        "path": _path(e, name),
+        "line": e["line"],
+        "end_line": e["end_line"],
+        "caption": e["caption"],
+        "alt": e["alt"],
+        "parent": e["parent"],
+        "when_format": e["when_format"],
+        "intro": intro,
         "mentions": [_mention(m, name) for m in e["mentions"]],
     }
 

@@ -63,9 +63,11 @@ def _check(path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
     for pairing in pair([extraction])[0]:
         if pairing.intro and pairing.figure.id and not pairing.positional:
             span = _lines(pairing.intro.location.path)[
-                pairing.intro.location.line - 1 : pairing.intro.location.end_line]
-            assert any(f"@{pairing.figure.id[4:]}" in line or pairing.figure.id in line
-                       for line in span)
+                pairing.intro.location.line - 1 : pairing.intro.location.end_line
+            ]
+            assert any(
+                f"@{pairing.figure.id[4:]}" in line or pairing.figure.id in line for line in span
+            )
     return len(extraction.figures)
 
 
@@ -75,8 +77,11 @@ def test_fixture_lines(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.skipif(not CORPUS_CHAPTERS and not corpus_required(), reason="no shared corpus")
-@pytest.mark.parametrize("path", CORPUS_CHAPTERS or [Path("missing")],
-                         ids=lambda p: str(p.relative_to(CORPUS)) if p.is_absolute() else "-")
+@pytest.mark.parametrize(
+    "path",
+    CORPUS_CHAPTERS or [Path("missing")],
+    ids=lambda p: str(p.relative_to(CORPUS)) if p.is_absolute() else "-",
+)
 def test_corpus_lines(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if not path.is_absolute():
         pytest.fail(f"the shared corpus is missing at {CORPUS}")

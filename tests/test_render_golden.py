@@ -32,21 +32,33 @@ def _judged(report: Report) -> Report:
     """The example report with judgments of every kind, as the LLM stage will fill them in."""
     audit = report.files[0]
     judgments = [
-        Judgment(JudgmentStatus.JUDGED, score=5, verdict=Verdict.EXPLAINS, model="test-model",
-                 rationale="'two thirds of the stations sit inside the old town' names what "
-                 "the map shows."),
-        Judgment(JudgmentStatus.CACHED, score=2, verdict=Verdict.MENTIONS_ONLY,
-                 model="test-model", rationale="'The static copy in @fig-live-map links to it' "
-                 "says nothing about the map.",
-                 rewrite="The static copy in @fig-live-map shows green docks with free bikes.",
-                 rewrite_problems=("adds the number 3, which is not in the paragraph",)),
+        Judgment(
+            JudgmentStatus.JUDGED,
+            score=5,
+            verdict=Verdict.EXPLAINS,
+            model="test-model",
+            rationale="'two thirds of the stations sit inside the old town' names what "
+            "the map shows.",
+        ),
+        Judgment(
+            JudgmentStatus.CACHED,
+            score=2,
+            verdict=Verdict.MENTIONS_ONLY,
+            model="test-model",
+            rationale="'The static copy in @fig-live-map links to it' says nothing about the map.",
+            rewrite="The static copy in @fig-live-map shows green docks with free bikes.",
+            rewrite_problems=("adds the number 3, which is not in the paragraph",),
+        ),
         Judgment(JudgmentStatus.FAILED, reason="invalid JSON twice"),
     ]
-    figures = tuple(replace(item, judgment=judgments[n]) if n < len(judgments) else item
-                    for n, item in enumerate(audit.figures))
+    figures = tuple(
+        replace(item, judgment=judgments[n]) if n < len(judgments) else item
+        for n, item in enumerate(audit.figures)
+    )
     files = (replace(audit, figures=figures[:4]),)
-    usage = Usage(requests=3, cache_hits=1, prompt_tokens=1200, completion_tokens=300,
-                  cost_usd=0.0042)
+    usage = Usage(
+        requests=3, cache_hits=1, prompt_tokens=1200, completion_tokens=300, cost_usd=0.0042
+    )
     return Report(files, usage, llm_note="judged by test-model")
 
 
@@ -72,22 +84,53 @@ def test_json_follows_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
     audit = json.loads(render(_judged(_example_report(monkeypatch)), Format.JSON))
     assert audit["schema_version"] == 1
     assert set(audit["tool"]) == {"name", "version"}
-    assert set(audit["usage"]) >= {"requests", "cache_hits", "prompt_tokens",
-                                   "completion_tokens", "cost_usd"}
-    figure_keys = {"id", "kind", "line", "end_line", "caption", "alt", "parent", "intro",
-                   "mentions", "judgment"}
-    judgment_keys = {"status", "reason", "score", "verdict", "rationale", "rewrite",
-                     "rewrite_problems", "model"}
+    assert set(audit["usage"]) >= {
+        "requests",
+        "cache_hits",
+        "prompt_tokens",
+        "completion_tokens",
+        "cost_usd",
+    }
+    figure_keys = {
+        "id",
+        "kind",
+        "line",
+        "end_line",
+        "caption",
+        "alt",
+        "parent",
+        "intro",
+        "mentions",
+        "judgment",
+    }
+    judgment_keys = {
+        "status",
+        "reason",
+        "score",
+        "verdict",
+        "rationale",
+        "rewrite",
+        "rewrite_problems",
+        "model",
+    }
     for file in audit["files"]:
         assert {"path", "figures", "findings"} <= set(file)
         for figure in file["figures"]:
             assert figure_keys <= set(figure)
             assert figure["kind"] in {"image", "div", "code-cell", "diagram"}
             assert figure["intro"] is None or {"path", "line", "end_line", "text"} <= set(
-                figure["intro"])
+                figure["intro"]
+            )
             assert all(set(m) == {"path", "line"} for m in figure["mentions"])
             assert judgment_keys <= set(figure["judgment"])
         for finding in file["findings"]:
-            assert set(finding) >= {"code", "severity", "message", "path", "line", "figure",
-                                    "suggestion"}
+            assert set(finding) >= {
+                "code",
+                "severity",
+                "message",
+                "path",
+                "line",
+                "figure",
+                "suggestion",
+            }
             assert finding["severity"] in {"error", "warning", "info"}
