@@ -11,7 +11,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from reviewer.model import Block, BlockKind, Document, Finding, Location, Severity
-from reviewer.parse.blocks import PROBLEMS, build_block_parser
+from reviewer.parse.blocks import build_block_parser
+from reviewer.parse.blockstate import PROBLEMS
 
 _SHORTCODE = re.compile(r"\{\{<\s*(include|embed)\s+(.*?)\s*>\}\}")
 
