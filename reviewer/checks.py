@@ -69,20 +69,7 @@ def _figure_checks(
 def _id_checks(figure: Figure, referenced: set[str], pairing: Pairing) -> Iterator[Finding]:
     where, fid = figure.location, figure.id
     if fid is None:
-        if figure.label_problem:
-            yield finding(
-                "FIG006",
-                f"cell label '{figure.label_problem}' has no 'fig-' prefix, "
-                "so its figure cannot be cross-referenced",
-                where,
-                suggestion=f"#| label: fig-{figure.label_problem}",
-            )
-        else:
-            yield finding(
-                "FIG008",
-                "figure has no id; its introduction is taken to be the paragraph just before it",
-                where,
-            )
+        yield _no_id(figure)
         return
     if fid != fid.lower() or "_" in fid:
         yield finding(
@@ -99,6 +86,22 @@ def _id_checks(figure: Figure, referenced: set[str], pairing: Pairing) -> Iterat
         yield finding(
             "REF004", f"@{fid} is referenced only from captions, tables or footnotes", where, fid
         )
+
+
+def _no_id(figure: Figure) -> Finding:
+    if figure.label_problem:
+        return finding(
+            "FIG006",
+            f"cell label '{figure.label_problem}' has no 'fig-' prefix, "
+            "so its figure cannot be cross-referenced",
+            figure.location,
+            suggestion=f"#| label: fig-{figure.label_problem}",
+        )
+    return finding(
+        "FIG008",
+        "figure has no id; its introduction is taken to be the paragraph just before it",
+        figure.location,
+    )
 
 
 def _text_checks(figure: Figure, by_id: dict[str, Pairing]) -> Iterator[Finding]:

@@ -108,21 +108,9 @@ def _review(
     target = plan(paths)
     report = review(target, settings.checks, progress=None if quiet else _progress)
     chosen = Format(settings.format)
-    text = render(report, chosen)
-    destination = _destination(
-        output, chosen, target.root or paths[0].parent, target.chapters, settings.output_dir
-    )
-    if destination is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            write_atomic(destination, text)
-        except OSError as err:
-            reason = err.strerror or str(err)
-            raise ReviewerError(
-                f"{destination}: cannot write the audit ({reason}); "
-                "choose another place with --output"
-            ) from None
+    root = target.root or paths[0].parent
+    destination = _destination(output, chosen, root, target.chapters, settings.output_dir)
+    _emit(render(report, chosen), destination)
     if not quiet:
         _summary(report, destination, settings.output_dir)
     threshold = settings.fail_threshold
@@ -130,6 +118,19 @@ def _review(
         f.severity.rank >= threshold.rank for f in report.findings
     )
     return 1 if failing else 0
+
+
+def _emit(text: str, destination: Path | None) -> None:
+    if destination is None:
+        sys.stdout.write(text)
+        return
+    try:
+        write_atomic(destination, text)
+    except OSError as err:
+        reason = err.strerror or str(err)
+        raise ReviewerError(
+            f"{destination}: cannot write the audit ({reason}); choose another place with --output"
+        ) from None
 
 
 def _destination(

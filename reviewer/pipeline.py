@@ -74,6 +74,25 @@ def review(
     llm_note: str = NO_LLM_NOTE,
     progress: Progress | None = None,
 ) -> Report:
+    extractions, unreadable = _extract_all(target, progress)
+    pairings = pair(extractions)
+    findings = check(extractions, pairings, settings)
+    skipped = Judgment.skipped(f"LLM stage {llm_note.split(':')[0]}")
+    files = [
+        FileAudit(ex.path, ex.title, tuple(FigureAudit(p, skipped) for p in pairs), tuple(found))
+        for ex, pairs, found in zip(extractions, pairings, findings, strict=True)
+    ]
+    if target.config_problems and target.config_path:
+        config = display_path(target.config_path)
+        files.append(FileAudit(config, "Book configuration", (), target.config_problems))
+    return Report(tuple(files + unreadable), llm_note=llm_note)
+
+
+def _extract_all(
+    target: Plan, progress: Progress | None
+) -> tuple[list[Extraction], list[FileAudit]]:
+    """Extract every chapter in reading order. In book mode a chapter that cannot be read is
+    a finding and the others go on; a chapter named on its own is an error."""
     extractions: list[Extraction] = []
     unreadable: list[FileAudit] = []
     order = 0
@@ -89,20 +108,7 @@ def review(
             continue
         extraction, order = extract(document, order)
         extractions.append(extraction)
-    pairings = pair(extractions)
-    findings = check(extractions, pairings, settings)
-    skipped = Judgment.skipped(f"LLM stage {llm_note.split(':')[0]}")
-    files = [
-        FileAudit(ex.path, ex.title, tuple(FigureAudit(p, skipped) for p in pairs), tuple(found))
-        for ex, pairs, found in zip(extractions, pairings, findings, strict=True)
-    ]
-    if target.config_problems and target.config_path:
-        files.append(
-            FileAudit(
-                display_path(target.config_path), "Book configuration", (), target.config_problems
-            )
-        )
-    return Report(tuple(files + unreadable), llm_note=llm_note)
+    return extractions, unreadable
 
 
 def _unreadable(path: Path, message: str) -> FileAudit:

@@ -19,47 +19,52 @@ def parse_attrs(src: str, start: int = 0, end: int | None = None) -> tuple[Attrs
     end = len(src) if end is None else min(end, len(src))
     if start >= end or src[start] != "{":
         return None
-    src = src[start:end]  # the scanners below work on a bounded copy: cheap, and never past end
-    ident: str | None = None
-    classes: list[str] = []
-    pairs: list[tuple[str, str]] = []
+    text = src[start:end]  # scanning a bounded copy is cheap and never runs past `end`
+    found = _Found()
     pos = 1
-    end = len(src)
     while True:
-        pos = _skip_space(src, pos)
-        if pos >= end:
+        pos = _skip_space(text, pos)
+        if pos >= len(text):
             return None
-        ch = src[pos]
-        if ch == "}":
-            return Attrs(ident, tuple(classes), tuple(pairs)), start + pos + 1
-        if ch == "#":
-            name, pos = _identifier(src, pos + 1)
-            if not name:
-                return None
-            ident = name
-        elif ch == ".":
-            name, pos = _identifier(src, pos + 1)
-            if not name:
-                return None
-            classes.append(name)
-        elif ch == "=":
-            name, pos = _identifier(src, pos + 1)
-            if not name:
-                return None
-            classes.append("=" + name)
+        if text[pos] == "}":
+            return Attrs(found.ident, tuple(found.classes), tuple(found.pairs)), start + pos + 1
+        pos = _item(text, pos, found)
+        if pos < 0:
+            return None
+
+
+class _Found:
+    def __init__(self) -> None:
+        self.ident: str | None = None
+        self.classes: list[str] = []
+        self.pairs: list[tuple[str, str]] = []
+
+
+def _item(text: str, pos: int, found: _Found) -> int:
+    """Read one `#id`, `.class`, `=format`, `key=value` or bare word; -1 if malformed."""
+    mark = text[pos]
+    if mark in "#.=":
+        name, after = _identifier(text, pos + 1)
+        if not name:
+            return -1
+        if mark == "#":
+            found.ident = name
         else:
-            parsed = _key_value(src, pos)
-            if parsed is None:
-                return None
-            key, value, pos = parsed
-            if value is None:
-                classes.append(key)  # a bare word, as in ```{python} or `::: note`
-            elif key == "id":
-                ident = value
-            elif key == "class":
-                classes.extend(value.split())
-            else:
-                pairs.append((key, value))
+            found.classes.append(name if mark == "." else "=" + name)
+        return after
+    parsed = _key_value(text, pos)
+    if parsed is None:
+        return -1
+    key, value, after = parsed
+    if value is None:
+        found.classes.append(key)  # a bare word, as in ```{python} or `::: note`
+    elif key == "id":
+        found.ident = value
+    elif key == "class":
+        found.classes.extend(value.split())
+    else:
+        found.pairs.append((key, value))
+    return after
 
 
 def _skip_space(src: str, pos: int) -> int:

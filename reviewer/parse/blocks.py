@@ -1,10 +1,10 @@
 """Parse stage: markdown-it-py's block parser, taught to split a .qmd the way pandoc does.
 
-markdown-it follows CommonMark; pandoc's Markdown, which Quarto uses, differs where it matters to
-us: a paragraph runs on across a following heading, block quote, list or div line, and only a
-backtick fence (or, inside a div, its closing fence) interrupts it. Fenced divs nest with any
-number of colons and their content is Markdown (`divs.py`). Only block-level parsing runs here; inline parsing
-is left to the few blocks that need it (see `inline.py`)."""
+markdown-it follows CommonMark; pandoc's Markdown, which Quarto uses, differs where it matters
+to us: a paragraph runs on across a following heading, block quote, list or div line, and only
+a backtick fence (or, inside a div, its closing fence) interrupts it. Fenced divs nest with any
+number of colons and their content is Markdown (`divs.py`). Only block-level parsing runs here;
+inline parsing is left to the few blocks that need it (`inline.py`)."""
 
 from __future__ import annotations
 
