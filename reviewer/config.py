@@ -29,7 +29,7 @@ FAIL_ON_CHOICES = tuple(choice.value for choice in FailOn)
 FORMATS = ("md", "json", "concise")
 
 # key -> (toml table, toml key, environment variable)
-_KEYS: dict[str, tuple[str | None, str, str]] = {
+CONFIG_KEYS: dict[str, tuple[str | None, str, str]] = {
     "fail_on": (None, "fail_on", "REVIEWER_FAIL_ON"),
     "format": ("output", "format", "REVIEWER_FORMAT"),
     "output_dir": ("output", "dir", "REVIEWER_OUTPUT_DIR"),
@@ -75,9 +75,9 @@ def load_config(
     origin: dict[str, str] = {}  # key -> where its value came from, for error messages
     if path is not None:
         for key, value in _from_toml(path).items():
-            values[key], origin[key] = value, f"{path}: {_KEYS[key][1]}"
+            values[key], origin[key] = value, f"{path}: {CONFIG_KEYS[key][1]}"
     env = os.environ if environ is None else environ
-    for key, (_, _, var) in _KEYS.items():
+    for key, (_, _, var) in CONFIG_KEYS.items():
         if env.get(var):
             values[key], origin[key] = env[var], f"environment variable {var}"
     for key, value in (overrides or {}).items():
@@ -92,7 +92,7 @@ def _from_toml(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise ReviewerError(f"{path}: cannot read the configuration ({err})") from None
     values: dict[str, Any] = {}
-    for key, (table, name, _) in _KEYS.items():
+    for key, (table, name, _) in CONFIG_KEYS.items():
         scope = data.get(table, {}) if table else data
         if isinstance(scope, dict) and name in scope:
             values[key] = scope[name]

@@ -4,7 +4,6 @@ chapters written for them (original prose about a bakery)."""
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,12 +69,6 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def clear_reviewer_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("REVIEWER_"):
-            monkeypatch.delenv(name)
 
 
 def one_error_line(err: str) -> str:

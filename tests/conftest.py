@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from reviewer.config import CONFIG_KEYS
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SHARED = ROOT.parent / "shared"
@@ -41,10 +43,12 @@ def _guarded_create_connection(address: tuple[str, int], *args: object, **kwargs
 
 
 @pytest.fixture(autouse=True)
-def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No network, and none of the developer's own settings or keys leak into a test."""
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     monkeypatch.setattr(socket, "create_connection", _guarded_create_connection)
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+    settings = [var for _, _, var in CONFIG_KEYS.values()]
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", *settings):
         monkeypatch.delenv(var, raising=False)
 
 

@@ -20,7 +20,6 @@ from .cliutil import (
     ERROR,
     INFO_ONLY,
     WARNING_ONLY,
-    clear_reviewer_env,
     one_error_line,
     run,
     write,
@@ -29,11 +28,6 @@ from .conftest import FIXTURES, ROOT
 
 BAD = FIXTURES / "bad"
 Cap = pytest.CaptureFixture[str]
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    clear_reviewer_env(monkeypatch)
 
 
 # -- inputs the tool cannot review: exit 2, one line naming the file ---------------------------

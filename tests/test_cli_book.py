@@ -13,7 +13,7 @@ import pytest
 
 import reviewer.load
 
-from .cliutil import Result, clear_reviewer_env, run, write
+from .cliutil import Result, run, write
 from .conftest import FIXTURES
 
 BOOK = FIXTURES / "book"
@@ -34,11 +34,6 @@ book:
   appendices:
     - appendix.qmd
 """
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    clear_reviewer_env(monkeypatch)
 
 
 @pytest.fixture

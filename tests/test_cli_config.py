@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .cliutil import WARNING_ONLY, clear_reviewer_env, one_error_line, run, write
+from .cliutil import WARNING_ONLY, one_error_line, run, write
 
 Cap = pytest.CaptureFixture[str]
 
@@ -29,11 +29,6 @@ The sourdough waits for the afternoon.
 
 ![Cooling time by loaf.](cool.png){#fig-cool fig-alt="Bars from twenty to ninety minutes."}
 """
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    clear_reviewer_env(monkeypatch)
 
 
 @pytest.fixture

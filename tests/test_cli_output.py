@@ -12,14 +12,9 @@ import pytest
 
 import reviewer.output
 
-from .cliutil import CLEAN, WARNING_ONLY, clear_reviewer_env, one_error_line, run, write
+from .cliutil import CLEAN, WARNING_ONLY, one_error_line, run, write
 
 Cap = pytest.CaptureFixture[str]
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    clear_reviewer_env(monkeypatch)
 
 
 def test_output_dash_writes_markdown_to_stdout(
