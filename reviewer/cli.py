@@ -153,8 +153,10 @@ def _progress(n: int, total: int, name: str) -> None:
 def _summary(report: Report, destination: Path | None, folder: str) -> None:
     figures = sum(len(a.figures) for a in report.files)
     counts = {s: sum(f.severity is s for f in report.findings) for s in Severity}
-    detail = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
-    line = f"review: {figures} figures, {len(report.findings)} findings"
+    detail = ", ".join(f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
+    found = len(report.findings)
+    line = f"review: {figures} figure{'s' if figures != 1 else ''}, "
+    line += f"{found} finding{'s' if found != 1 else ''}"
     line += f" ({detail})" if detail else ""
     if destination is not None:
         line += f"; audit written to {destination}"
