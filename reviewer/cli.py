@@ -14,7 +14,7 @@ from reviewer.config import FailOn, load_config
 from reviewer.errors import ReviewerError
 from reviewer.model import Report, Severity
 from reviewer.output import default_output, quarto_renders, write_atomic
-from reviewer.pipeline import plan, review
+from reviewer.pipeline import NO_LLM, NOT_YET, plan, review
 from reviewer.render import Format, render
 from reviewer.rules import BY_CODE, RULES
 
@@ -106,7 +106,8 @@ def _review(
     overrides = {"format": fmt and fmt.value, "fail_on": fail_on and fail_on.value}
     settings = load_config(paths[0], overrides, explicit=config)
     target = plan(paths)
-    report = review(target, settings.checks, progress=None if quiet else _progress)
+    unjudged = NO_LLM if no_llm else NOT_YET
+    report = review(target, settings.checks, unjudged, progress=None if quiet else _progress)
     chosen = Format(settings.format)
     root = target.root or paths[0].parent
     destination = _destination(output, chosen, root, target.chapters, settings.output_dir)

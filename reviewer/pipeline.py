@@ -27,7 +27,22 @@ from reviewer.pair import pair
 
 Progress = Callable[[int, int, str], None]
 
-NO_LLM_NOTE = "off (--no-llm): figures were checked structurally, not judged"
+
+@dataclass(frozen=True)
+class Unjudged:
+    """Why no figure was judged: a note for the report and a reason for each figure."""
+
+    note: str
+    reason: str
+
+
+NO_LLM = Unjudged(
+    "off (--no-llm): figures were checked structurally, not judged", "LLM stage off (--no-llm)"
+)
+NOT_YET = Unjudged(
+    "not run: this version has no LLM stage yet; figures were checked structurally",
+    "no LLM stage in this version",
+)
 
 
 @dataclass(frozen=True)
@@ -71,13 +86,13 @@ def _book_plan(book: Book) -> Plan:
 def review(
     target: Plan,
     settings: CheckSettings,
-    llm_note: str = NO_LLM_NOTE,
+    unjudged: Unjudged = NO_LLM,
     progress: Progress | None = None,
 ) -> Report:
     extractions, unreadable = _extract_all(target, progress)
     pairings = pair(extractions)
     findings = check(extractions, pairings, settings)
-    skipped = Judgment.skipped(f"LLM stage {llm_note.split(':')[0]}")
+    skipped = Judgment.skipped(unjudged.reason)
     files = [
         FileAudit(ex.path, ex.title, tuple(FigureAudit(p, skipped) for p in pairs), tuple(found))
         for ex, pairs, found in zip(extractions, pairings, findings, strict=True)
@@ -85,7 +100,7 @@ def review(
     if target.config_problems and target.config_path:
         config = display_path(target.config_path)
         files.append(FileAudit(config, "Book configuration", (), target.config_problems))
-    return Report(tuple(files + unreadable), llm_note=llm_note)
+    return Report(tuple(files + unreadable), llm_note=unjudged.note)
 
 
 def _extract_all(
