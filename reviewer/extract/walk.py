@@ -95,13 +95,13 @@ class Walker:
         if ctx.figure or (found.images and not found.rest_text):
             container = "caption"
         para = self.add_paragraph(block, container, found.text)
-        self.add_refs(para, found.refs, block.location.line)
+        self.add_refs(para, found.refs)
         if found.note_refs:
-            self.add_refs(replace(para, container="footnote"), found.note_refs, para.location.line)
+            self.add_refs(replace(para, container="footnote"), found.note_refs)
         for image in found.images:
             if image.refs:
                 caption = replace(para, container="caption", text=image.caption_text)
-                self.add_refs(caption, list(image.refs), block.location.line)
+                self.add_refs(caption, list(image.refs))
 
     def image(self, block: Block, image: InlineImage, rest_text: str, ctx: _Ctx) -> None:
         is_figure = bool(image.attrs.id and image.attrs.id.startswith("fig-"))
@@ -122,9 +122,9 @@ class Walker:
         self.paragraphs.append(para)
         return para
 
-    def add_refs(self, para: Paragraph, refs: list[InlineRef], first_line: int) -> None:
+    def add_refs(self, para: Paragraph, refs: list[InlineRef]) -> None:
         for ref in refs:
-            line = first_line + para.source.count("\n", 0, ref.offset)
+            line = para.location.line + para.source.count("\n", 0, ref.offset)
             where = Location(para.location.path, line, line)
             self.references.append(Reference(ref.target, ref.written, where, para))
 
@@ -133,7 +133,7 @@ class Walker:
             return
         found = analyze(block.content, self.links)
         para = self.add_paragraph(block, ctx.container, found.text)
-        self.add_refs(para, found.refs, block.location.line)
+        self.add_refs(para, found.refs)
 
     def div(self, block: Block, ctx: _Ctx) -> None:
         attrs = block.attrs or Attrs()
