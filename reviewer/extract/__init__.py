@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from reviewer.extract.walk import Walker
+from reviewer.extract.walk import Walker, heading_title
 from reviewer.model import Block, BlockKind, Document, Extraction
 from reviewer.parse.cells import load_yaml
 from reviewer.parse.inline import plain_text
@@ -38,6 +38,5 @@ def _title(blocks: tuple[Block, ...]) -> str | None:
             if isinstance(meta, dict) and meta.get("title"):
                 return plain_text(str(meta["title"]))
         if block.kind is BlockKind.HEADING and block.info == "h1":
-            text = block.content
-            return plain_text(text[: text.rindex("{")] if text.rstrip().endswith("}") else text)
+            return heading_title(block.content)
     return None

@@ -62,7 +62,7 @@ class Walker:
         if kind is BlockKind.PARAGRAPH:
             self.paragraph(block, ctx)
         elif kind is BlockKind.HEADING:
-            self.section = _heading_title(block.content)
+            self.section = heading_title(block.content)
         elif kind is BlockKind.DIV:
             self.div(block, ctx)
         elif kind is BlockKind.CODE:
@@ -185,7 +185,8 @@ def _when_format(attrs: Attrs) -> str | None:
     return None
 
 
-def _heading_title(content: str) -> str:
+def heading_title(content: str) -> str:
+    """A heading's plain text, without its trailing `{#sec-x}` attributes."""
     text = content.rstrip()
     if text.endswith("}") and "{" in text:
         text = text[: text.rindex("{")]
