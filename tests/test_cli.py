@@ -114,6 +114,16 @@ def test_unclosed_fence_hides_the_later_reference(
     assert figure["mentions"] == []
 
 
+def test_title_from_a_heading_ending_in_a_brace(
+    capsys: Cap, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    write(tmp_path / "odd.qmd", "# Sets like {a, b}\n\n# Second {#sec-two}\n\nText.\n")
+    monkeypatch.chdir(tmp_path)
+    result = run(capsys, "odd.qmd", "-f", "json", "-o", "-")
+    assert result.code == 0
+    assert result.json()["files"][0]["title"] == "Sets like {a, b}"
+
+
 def test_a_large_chapter_is_reviewed(
     capsys: Cap, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -19,6 +19,7 @@ from reviewer.extract.figures import (
     image_figure,
 )
 from reviewer.model import Attrs, Block, BlockKind, Figure, Location, Paragraph, Reference
+from reviewer.parse.attrs import parse_attrs
 from reviewer.parse.cells import parse_cell
 from reviewer.parse.inline import InlineImage, InlineRef, analyze, plain_text
 
@@ -189,5 +190,8 @@ def heading_title(content: str) -> str:
     """A heading's plain text, without its trailing `{#sec-x}` attributes."""
     text = content.rstrip()
     if text.endswith("}") and "{" in text:
-        text = text[: text.rindex("{")]
+        start = text.rindex("{")
+        parsed = parse_attrs(text, start)
+        if parsed is not None and parsed[1] == len(text):  # `{a, b}` is text, not attributes
+            text = text[:start]
     return plain_text(text)
