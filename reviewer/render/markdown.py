@@ -46,11 +46,11 @@ def _summary(report: Report) -> str:
 def _file(audit: FileAudit) -> list[str]:
     title = f"{audit.title} (`{audit.path}`)" if audit.title else f"`{audit.path}`"
     out = [f"## {title}", ""]
+    by_figure = _findings_by_figure(audit)
     if not audit.figures:
         out += ["No figures.", ""]
     else:
-        out += _table(audit)
-    by_figure = _findings_by_figure(audit)
+        out += _table(audit, by_figure)
     for item in audit.figures:
         out += _figure(item, audit.path, by_figure.get(_key(item), []))
     claimed = {id(f) for items in by_figure.values() for f in items}
@@ -81,8 +81,7 @@ def _findings_by_figure(audit: FileAudit) -> dict[_Key, list[Finding]]:
     return grouped
 
 
-def _table(audit: FileAudit) -> list[str]:
-    codes = _findings_by_figure(audit)
+def _table(audit: FileAudit, codes: dict[_Key, list[Finding]]) -> list[str]:
     rows = [
         "| Figure | Line | Kind | Introduced at | Mentions | Findings |",
         "|---|---|---|---|---|---|",
