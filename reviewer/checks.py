@@ -9,7 +9,15 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from reviewer.model import Extraction, Figure, Finding, Location, Pairing
+from reviewer.model import (
+    Extraction,
+    Figure,
+    Finding,
+    Judgment,
+    Location,
+    Pairing,
+    Verdict,
+)
 from reviewer.rules import rule
 
 
@@ -183,3 +191,20 @@ def _duplicates(figures: Sequence[Figure]) -> Iterator[tuple[Figure, Finding]]:
 
 def _may_render_together(a: Figure, b: Figure) -> bool:
     return a.when_format is None or b.when_format is None or a.when_format == b.when_format
+
+
+_NARRATIVE = {
+    Verdict.CONTRADICTS: ("NAR001", "contradicts the caption or alt text"),
+    Verdict.MENTIONS_ONLY: ("NAR002", "only mentions the figure"),
+    Verdict.PARTIAL: ("NAR003", "explains the figure only in part"),
+}
+
+
+def narrative(pairing: Pairing, judgment: Judgment) -> Finding | None:
+    """A finding for a judgment that says the prose falls short, placed on the paragraph."""
+    if judgment.verdict not in _NARRATIVE or pairing.intro is None:
+        return None
+    code, what = _NARRATIVE[judgment.verdict]
+    name = f"@{pairing.figure.id}" if pairing.figure.id else "the figure"
+    message = f"the paragraph introducing {name} {what} (score {judgment.score}/5)"
+    return finding(code, message, pairing.intro.location, pairing.figure.id, judgment.rewrite)

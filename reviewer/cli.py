@@ -3,18 +3,21 @@ errors to exit codes (0 clean, 1 findings at or above --fail-on, 2 could not run
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from reviewer import __version__
-from reviewer.config import FailOn, load_config
+from reviewer import __version__, terminal
+from reviewer.config import VISION, FailOn, load_config
 from reviewer.errors import ReviewerError
-from reviewer.model import Report, Severity
-from reviewer.output import default_output, quarto_renders, write_atomic
-from reviewer.pipeline import NO_LLM, NOT_YET, plan, review
+from reviewer.judge.build import Mode, Stage, build_stage, cache_location, off_reason
+from reviewer.judge.cost import PRICES_DATE
+from reviewer.output import default_output, write_atomic
+from reviewer.pipeline import Unjudged, dry_run, plan, review
 from reviewer.render import Format, render
 from reviewer.rules import BY_CODE, RULES
 
@@ -25,7 +28,17 @@ Examples:
   review book/ --format json -o -  a whole book (folder or _quarto.yml), JSON on stdout
   review chapter.qmd -f concise    path:line: CODE message, one finding per line
 
-Other commands: `review rules` lists every finding code; `review explain CODE` explains one.
+  review chapter.qmd --dry-run      what judging would send and cost, without calling
+  review chapter.qmd --base-url http://localhost:11434/v1 --model llama3.1
+                                   judge with a local OpenAI-compatible server
+  review examples/chapter.qmd --replay cassettes/examples
+                                   replay recorded HTTP exchanges, no network
+
+The LLM stage runs when OPENAI_API_KEY or a base URL is set. Answers are cached (see
+`review cache stats`), so a second run of an unchanged chapter costs nothing.
+
+Other commands: `review rules` lists every finding code; `review explain CODE` explains one;
+`review cache stats|clear` shows or empties the answer cache.
 
 Exit codes: 0 no finding at or above --fail-on; 1 some; 2 the review could not run
 (bad input or configuration); 130 interrupted.
@@ -35,7 +48,10 @@ reviewer.toml above the chapter (see config.example.toml)."""
 
 _review_app = typer.Typer(add_completion=False, rich_markup_mode=None)
 _commands_app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True)
-SUBCOMMANDS = ("rules", "explain")
+_cache_app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True)
+_commands_app.add_typer(_cache_app, name="cache", help="Show or empty the answer cache.")
+SUBCOMMANDS = ("rules", "explain", "cache")
+_LLM = "LLM stage"
 
 
 def _version(value: bool) -> None:
@@ -88,6 +104,96 @@ def _review(
             "--config", help="Read this reviewer.toml instead of searching upward for one."
         ),
     ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model", help="Model to judge with. Default: gpt-4.1-mini.", rich_help_panel=_LLM
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="An OpenAI-compatible endpoint (vLLM, Ollama, "
+            "llama.cpp, Azure). Default: OPENAI_BASE_URL, else OpenAI.",
+            rich_help_panel=_LLM,
+        ),
+    ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline",
+            help="Never open a connection: cached answers and cassettes only.",
+            rich_help_panel=_LLM,
+        ),
+    ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache", help="Neither read nor write the answer cache.", rich_help_panel=_LLM
+        ),
+    ] = False,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh",
+            help="Ask again even when the cache has an answer, and store the new one.",
+            rich_help_panel=_LLM,
+        ),
+    ] = False,
+    dry: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Print the request count, tokens and estimated cost, then stop without calling.",
+            rich_help_panel=_LLM,
+        ),
+    ] = False,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            "--max-cost",
+            metavar="USD",
+            help="Stop before spending more than this; figures not reached are skipped.",
+            rich_help_panel=_LLM,
+        ),
+    ] = None,
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            "--record",
+            metavar="DIR",
+            help="Record the HTTP exchanges into DIR (secrets scrubbed), for replay.",
+            rich_help_panel=_LLM,
+        ),
+    ] = None,
+    replay: Annotated[
+        Path | None,
+        typer.Option(
+            "--replay",
+            metavar="DIR",
+            help="Answer from cassettes recorded with --record; never touches the network.",
+            rich_help_panel=_LLM,
+        ),
+    ] = None,
+    prompts: Annotated[
+        Path | None,
+        typer.Option(
+            "--prompts",
+            metavar="DIR",
+            help="Use the prompt files in DIR instead of the shipped ones.",
+            rich_help_panel=_LLM,
+        ),
+    ] = None,
+    vision: Annotated[
+        str | None,
+        typer.Option(
+            "--vision",
+            metavar="|".join(VISION),
+            help="Attach the figure's image: auto (when the model takes images), on, off.",
+            rich_help_panel=_LLM,
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
     version: Annotated[
         bool,
@@ -103,17 +209,46 @@ def _review(
     figures that are never referenced, references to undefined figures, missing captions or
     alt text, and figures placed far from their introduction.
     """
-    overrides = {"format": fmt and fmt.value, "fail_on": fail_on and fail_on.value}
+    overrides = {
+        "format": fmt and fmt.value,
+        "fail_on": fail_on and fail_on.value,
+        "model": model,
+        "base_url": base_url,
+        "max_cost": max_cost,
+        "prompts": prompts and str(prompts),
+        "vision": vision,
+    }
     settings = load_config(paths[0], overrides, explicit=config)
     target = plan(paths)
-    unjudged = NO_LLM if no_llm else NOT_YET
-    report = review(target, settings.checks, unjudged, progress=None if quiet else _progress)
+    mode = Mode(
+        no_llm, offline, no_cache, refresh, record, replay, os.environ.get("OPENAI_API_KEY")
+    )
+    off = off_reason(settings, mode)
+    stage = None if off else build_stage(settings, mode)
+    reading = None if quiet else terminal.reading
+    try:
+        if dry:
+            if stage is None:
+                raise ReviewerError(f"--dry-run needs the LLM stage, which is {off}")
+            estimate = dry_run(target, stage, reading)
+            typer.echo(terminal.dry_run(estimate, settings.model, PRICES_DATE), nl=False)
+            return 0
+        judging: Stage | Unjudged = stage or Unjudged(off or "", "LLM stage off")
+        report = review(
+            target, settings.checks, judging, reading, None if quiet else terminal.Judging()
+        )
+    finally:
+        if stage is not None:
+            stage.close()
     chosen = Format(settings.format)
     root = target.root or paths[0].parent
     destination = _destination(output, chosen, root, target.chapters, settings.output_dir)
     _emit(render(report, chosen), destination)
     if not quiet:
-        _summary(report, destination, settings.output_dir)
+        for line in terminal.summary(report, destination, settings.output_dir):
+            typer.echo(line, err=True)
+    if report.llm_error:
+        raise ReviewerError(f"the LLM stage stopped: {report.llm_error}")
     threshold = settings.fail_threshold
     failing = threshold is not None and any(
         f.severity.rank >= threshold.rank for f in report.findings
@@ -144,32 +279,6 @@ def _destination(
     return default_output(root, chapters, folder, fmt.suffix)
 
 
-def _progress(n: int, total: int, name: str) -> None:
-    if total > 1 and sys.stderr.isatty():
-        end = "\n" if n == total else ""
-        sys.stderr.write(f"\r\033[Kreading [{n}/{total}] {name}{end}")
-        sys.stderr.flush()
-
-
-def _summary(report: Report, destination: Path | None, folder: str) -> None:
-    figures = sum(len(a.figures) for a in report.files)
-    counts = {s: sum(f.severity is s for f in report.findings) for s in Severity}
-    detail = ", ".join(f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
-    found = len(report.findings)
-    line = f"review: {figures} figure{'s' if figures != 1 else ''}, "
-    line += f"{found} finding{'s' if found != 1 else ''}"
-    line += f" ({detail})" if detail else ""
-    if destination is not None:
-        line += f"; audit written to {destination}"
-    typer.echo(line, err=True)
-    if report.llm_note:
-        typer.echo(f"review: LLM stage {report.llm_note}", err=True)
-    if destination is not None and quarto_renders(folder):
-        typer.echo(
-            f"review: note: Quarto will render {folder}/; name it _{folder} instead", err=True
-        )
-
-
 @_commands_app.command("rules")
 def _rules() -> None:
     """List every finding code with its severity and one-line summary."""
@@ -189,6 +298,43 @@ def _explain(code: Annotated[str, typer.Argument(help="A finding code, e.g. FIG0
     )
 
 
+_CacheConfig = Annotated[
+    Path | None,
+    typer.Option("--config", help="Read this reviewer.toml instead of searching upward."),
+]
+
+
+def _open_cache(config: Path | None) -> Any:
+    from reviewer.judge.cache import AnswerCache
+
+    return AnswerCache(cache_location(load_config(Path.cwd(), explicit=config)))
+
+
+@_cache_app.command("stats")
+def _cache_stats(config: _CacheConfig = None) -> None:
+    """Show where the answer cache is, how many answers it holds and its size on disk."""
+    cache = _open_cache(config)
+    stats = cache.stats()
+    cache.close()
+    typer.echo(
+        f"cache: {stats.directory}\nanswers: {stats.entries:,}\n"
+        f"size: {stats.size_bytes / 1e6:.1f} MB"
+    )
+
+
+@_cache_app.command("clear")
+def _cache_clear(config: _CacheConfig = None) -> None:
+    """Delete every cached answer (the next review asks the model again)."""
+    cache = _open_cache(config)
+    removed = cache.clear()
+    cache.close()
+    typer.echo(f"cache: removed {removed:,} answers from {cache.directory}")
+
+
+def _judging_threads() -> bool:
+    return any(t.name.startswith("reviewer-judge") for t in threading.enumerate())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     app = _commands_app if args and args[0] in SUBCOMMANDS else _review_app
@@ -199,7 +345,12 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"review: error: {err}", err=True)
         return 2
     except (KeyboardInterrupt, typer.Abort):
-        typer.echo("review: interrupted", err=True)
+        typer.echo("review: interrupted; answers received so far are in the cache", err=True)
+        if _judging_threads():
+            # Requests still in flight would hold the exit for up to their timeout; the cache
+            # commits each answer on its own, so there is nothing left to save.
+            sys.stderr.flush()
+            os._exit(130)
         return 130
     except typer.TyperException as err:
         show = getattr(err, "show", None)

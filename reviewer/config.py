@@ -1,11 +1,12 @@
-"""Configuration: command-line option > environment (`REVIEWER_*`) > `reviewer.toml` found
-upward from the reviewed path > defaults. Every key is documented in `config.example.toml`."""
+"""Configuration: command-line option > environment (`REVIEWER_*`, `OPENAI_*`) >
+`reviewer.toml` found upward from the reviewed path > defaults. Every key is documented in
+`config.example.toml`; an invalid value is reported with where it came from."""
 
 from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 from reviewer.checks import CheckSettings
 from reviewer.errors import ReviewerError
+from reviewer.judge.cost import DEFAULT_PRICES, Price
 from reviewer.model import Severity
 
 CONFIG_FILE = "reviewer.toml"
@@ -27,6 +29,8 @@ class FailOn(StrEnum):
 
 FAIL_ON_CHOICES = tuple(choice.value for choice in FailOn)
 FORMATS = ("md", "json", "concise")
+ENDPOINTS = ("auto", "openai", "azure", "compatible")
+VISION = ("auto", "on", "off")
 
 # key -> (toml table, toml key, environment variable)
 CONFIG_KEYS: dict[str, tuple[str | None, str, str]] = {
@@ -35,6 +39,69 @@ CONFIG_KEYS: dict[str, tuple[str | None, str, str]] = {
     "output_dir": ("output", "dir", "REVIEWER_OUTPUT_DIR"),
     "far_after": ("checks", "far_after_lines", "REVIEWER_FAR_AFTER_LINES"),
     "far_before": ("checks", "far_before_lines", "REVIEWER_FAR_BEFORE_LINES"),
+    "model": ("llm", "model", "REVIEWER_MODEL"),
+    "base_url": ("llm", "base_url", "OPENAI_BASE_URL"),
+    "endpoint": ("llm", "endpoint", "REVIEWER_ENDPOINT"),
+    "vision": ("llm", "vision", "REVIEWER_VISION"),
+    "max_output_tokens": ("llm", "max_output_tokens", "REVIEWER_MAX_OUTPUT_TOKENS"),
+    "concurrency": ("llm", "concurrency", "REVIEWER_CONCURRENCY"),
+    "rpm": ("llm", "requests_per_minute", "REVIEWER_REQUESTS_PER_MINUTE"),
+    "tpm": ("llm", "tokens_per_minute", "REVIEWER_TOKENS_PER_MINUTE"),
+    "timeout": ("llm", "timeout_seconds", "REVIEWER_TIMEOUT_SECONDS"),
+    "attempts": ("llm", "attempts", "REVIEWER_ATTEMPTS"),
+    "max_cost": ("llm", "max_cost", "REVIEWER_MAX_COST"),
+    "prompts": ("llm", "prompts", "REVIEWER_PROMPTS"),
+    "cache_dir": ("cache", "dir", "REVIEWER_CACHE_DIR"),
+}
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        text = str(value).lower()
+        if text not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return text
+
+    return check
+
+
+def _whole(minimum: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ValueError("must be a whole number") from None
+        if number < minimum:
+            raise ValueError(f"must be at least {minimum}")
+        return number
+
+    return check
+
+
+def _positive(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError("must be a number") from None
+    if number <= 0:
+        raise ValueError("must be more than 0")
+    return number
+
+
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "fail_on": _choice(FAIL_ON_CHOICES),
+    "format": _choice(FORMATS),
+    "far_after": _whole(0),
+    "far_before": _whole(0),
+    "endpoint": _choice(ENDPOINTS),
+    "vision": _choice(VISION),
+    "max_output_tokens": _whole(16),
+    "concurrency": _whole(1),
+    "rpm": _whole(1),
+    "tpm": _whole(100),
+    "timeout": _positive,
+    "attempts": _whole(1),
+    "max_cost": _positive,
 }
 
 
@@ -45,6 +112,20 @@ class Config:
     output_dir: str = "_review"
     far_after: int = 30
     far_before: int = 5
+    model: str = "gpt-4.1-mini"
+    base_url: str | None = None
+    endpoint: str = "auto"
+    vision: str = "auto"
+    max_output_tokens: int = 1200
+    concurrency: int = 4
+    rpm: int = 500
+    tpm: int = 200_000
+    timeout: float = 120.0
+    attempts: int = 5
+    max_cost: float | None = None
+    prompts: str | None = None
+    cache_dir: str | None = None
+    prices: Mapping[str, Price] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     source: Path | None = field(default=None, compare=False)  # the reviewer.toml read, if any
 
     @property
@@ -73,9 +154,12 @@ def load_config(
     path = explicit or find_config(start)
     values: dict[str, Any] = {}
     origin: dict[str, str] = {}  # key -> where its value came from, for error messages
+    prices = dict(DEFAULT_PRICES)
     if path is not None:
-        for key, value in _from_toml(path).items():
+        data = _read_toml(path)
+        for key, value in _from_toml(data).items():
             values[key], origin[key] = value, f"{path}: {CONFIG_KEYS[key][1]}"
+        prices.update(_prices(data, path))
     env = os.environ if environ is None else environ
     for key, (_, _, var) in CONFIG_KEYS.items():
         if env.get(var):
@@ -83,14 +167,17 @@ def load_config(
     for key, value in (overrides or {}).items():
         if value is not None:
             values[key], origin[key] = value, f"option --{key.replace('_', '-')}"
-    return _validated(values, origin, path)
+    return Config(**_validated(values, origin), prices=prices, source=path)
 
 
-def _from_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise ReviewerError(f"{path}: cannot read the configuration ({err})") from None
+
+
+def _from_toml(data: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, (table, name, _) in CONFIG_KEYS.items():
         scope = data.get(table, {}) if table else data
@@ -99,24 +186,26 @@ def _from_toml(path: Path) -> dict[str, Any]:
     return values
 
 
-def _validated(values: dict[str, Any], origin: dict[str, str], path: Path | None) -> Config:
-    def bad(key: str, what: str) -> ReviewerError:
-        return ReviewerError(f"{origin[key]} {what}, not '{values[key]}'")
-
-    fail_on = str(values.get("fail_on", "error")).lower()
-    if fail_on not in FAIL_ON_CHOICES:
-        raise bad("fail_on", f"must be one of {', '.join(FAIL_ON_CHOICES)}")
-    fmt = str(values.get("format", "md")).lower()
-    if fmt not in FORMATS:
-        raise bad("format", f"must be one of {', '.join(FORMATS)}")
-    numbers = {}
-    for key in ("far_after", "far_before"):
-        raw = values.get(key, getattr(Config, key))
+def _prices(data: dict[str, Any], path: Path) -> dict[str, Price]:
+    table = data.get("prices", {})
+    prices = {}
+    for model, entry in table.items() if isinstance(table, dict) else ():
         try:
-            numbers[key] = int(raw)
-        except (TypeError, ValueError):
-            raise bad(key, "must be a whole number of lines") from None
-        if numbers[key] < 0:
-            raise bad(key, "must not be negative")
-    output_dir = str(values.get("output_dir", "_review"))
-    return Config(fail_on, fmt, output_dir, numbers["far_after"], numbers["far_before"], path)
+            prices[model] = Price(_positive(entry["input"]), _positive(entry["output"]))
+        except (TypeError, KeyError, ValueError):
+            raise ReviewerError(
+                f'{path}: [prices."{model}"] needs input and output prices in USD per '
+                "million tokens, e.g. input = 0.40 and output = 1.60"
+            ) from None
+    return prices
+
+
+def _validated(values: dict[str, Any], origin: dict[str, str]) -> dict[str, Any]:
+    checked: dict[str, Any] = {}
+    for key, value in values.items():
+        check = _CHECKS.get(key, str)
+        try:
+            checked[key] = check(value)
+        except ValueError as err:
+            raise ReviewerError(f"{origin[key]} {err}, not '{value}'") from None
+    return checked

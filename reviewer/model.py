@@ -213,7 +213,17 @@ class Verdict(StrEnum):
 
 
 @dataclass(frozen=True)
+class Criterion:
+    name: str
+    met: bool
+    evidence: str
+
+
+@dataclass(frozen=True)
 class Judgment:
+    """`rewrite` is a suggestion that passed the mechanical checks; a rewrite that failed them
+    is kept in `rejected_rewrite` beside its `rewrite_problems`, never suggested."""
+
     status: JudgmentStatus
     reason: str | None = None
     score: int | None = None
@@ -222,6 +232,15 @@ class Judgment:
     rewrite: str | None = None
     rewrite_problems: tuple[str, ...] = ()
     model: str | None = None
+    criteria: tuple[Criterion, ...] = ()
+    rejected_rewrite: str | None = None
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @classmethod
+    def failed(cls, reason: str, model: str | None = None) -> Judgment:
+        return cls(JudgmentStatus.FAILED, reason=reason, model=model)
 
     @classmethod
     def skipped(cls, reason: str) -> Judgment:
@@ -259,6 +278,7 @@ class Report:
     files: tuple[FileAudit, ...]
     usage: Usage = field(default_factory=Usage)
     llm_note: str | None = None
+    llm_error: str | None = None  # what stopped the LLM stage (authentication, quota)
 
     @property
     def findings(self) -> tuple[Finding, ...]:

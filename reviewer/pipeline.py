@@ -5,14 +5,18 @@ reviewed together, in reading order."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from reviewer.book import PROJECT_FILE, Book, find_project_root, open_book
-from reviewer.checks import CheckSettings, check, finding
+from reviewer.checks import CheckSettings, check, finding, narrative
 from reviewer.errors import ReviewerError
 from reviewer.extract import extract
+from reviewer.judge.build import Stage
+from reviewer.judge.request import JudgeRequest, build_request
+from reviewer.judge.stage import Estimate, StageProgress, Tally, estimate_all, judge_all
 from reviewer.load import display_path, load_chapter
 from reviewer.model import (
     Extraction,
@@ -21,7 +25,9 @@ from reviewer.model import (
     Finding,
     Judgment,
     Location,
+    Pairing,
     Report,
+    Usage,
 )
 from reviewer.pair import pair
 
@@ -38,10 +44,6 @@ class Unjudged:
 
 NO_LLM = Unjudged(
     "off (--no-llm): figures were checked structurally, not judged", "LLM stage off (--no-llm)"
-)
-NOT_YET = Unjudged(
-    "not run: this version has no LLM stage yet; figures were checked structurally",
-    "no LLM stage in this version",
 )
 
 
@@ -86,21 +88,65 @@ def _book_plan(book: Book) -> Plan:
 def review(
     target: Plan,
     settings: CheckSettings,
-    unjudged: Unjudged = NO_LLM,
+    judging: Stage | Unjudged = NO_LLM,
     progress: Progress | None = None,
+    judge_progress: StageProgress | None = None,
 ) -> Report:
     extractions, unreadable = _extract_all(target, progress)
     pairings = pair(extractions)
     findings = check(extractions, pairings, settings)
-    skipped = Judgment.skipped(unjudged.reason)
-    files = [
-        FileAudit(ex.path, ex.title, tuple(FigureAudit(p, skipped) for p in pairs), tuple(found))
-        for ex, pairs, found in zip(extractions, pairings, findings, strict=True)
-    ]
+    flat = [p for pairs in pairings for p in pairs]
+    if isinstance(judging, Unjudged):
+        judgments = [Judgment.skipped(judging.reason)] * len(flat)
+        usage, note, error = Usage(), judging.note, None
+    else:
+        judgments, tally = _judge(extractions, pairings, target, judging, judge_progress)
+        usage, note, error = tally.usage(), _note(judging, judgments, tally), tally.fatal
+    verdicts = iter(judgments)
+    files = []
+    for ex, pairs, found in zip(extractions, pairings, findings, strict=True):
+        audits = tuple(FigureAudit(p, next(verdicts)) for p in pairs)
+        told = (narrative(a.pairing, a.judgment) for a in audits)
+        files.append(FileAudit(ex.path, ex.title, audits, (*found, *(f for f in told if f))))
     if target.config_problems and target.config_path:
         config = display_path(target.config_path)
         files.append(FileAudit(config, "Book configuration", (), target.config_problems))
-    return Report(tuple(files + unreadable), llm_note=unjudged.note)
+    return Report(tuple(files + unreadable), usage, note, error)
+
+
+def _judge(
+    extractions: list[Extraction],
+    pairings: list[list[Pairing]],
+    target: Plan,
+    stage: Stage,
+    progress: StageProgress | None,
+) -> tuple[list[Judgment], Tally]:
+    requests = _requests(extractions, pairings, target)
+    return judge_all(requests, stage.judge, stage.budget, progress)
+
+
+def _requests(
+    extractions: list[Extraction], pairings: list[list[Pairing]], target: Plan
+) -> list[JudgeRequest]:
+    return [
+        build_request(p, ex.title, target.root)
+        for ex, pairs in zip(extractions, pairings, strict=True)
+        for p in pairs
+    ]
+
+
+def dry_run(target: Plan, stage: Stage, progress: Progress | None = None) -> Estimate:
+    """What judging would send and cost, without calling anything."""
+    extractions, _ = _extract_all(target, progress)
+    requests = _requests(extractions, pair(extractions), target)
+    return estimate_all(requests, stage.judge, stage.budget)
+
+
+def _note(stage: Stage, judgments: list[Judgment], tally: Tally) -> str:
+    counts = Counter(j.status.value for j in judgments)
+    parts = [f"{n} {status}" for status, n in sorted(counts.items())]
+    note = f"{stage.describe}: {', '.join(parts)}"
+    return f"{note}; stopped: {tally.fatal}" if tally.fatal else note
 
 
 def _extract_all(

@@ -170,6 +170,34 @@ RULES: tuple[Rule, ...] = (
         "Its figures are not reviewed, and references to them look undefined.",
         "Fix the file, or remove it from the book's chapter list.",
     ),
+    Rule(
+        "NAR001",
+        "prose-contradicts-figure",
+        _E,
+        "The introducing paragraph disagrees with the caption or alt text (LLM judgment).",
+        "A reader who trusts the prose reads the figure wrongly; one of the two is out of date.",
+        "Make the number, label or direction agree in both places; the audit quotes the "
+        "disagreement.",
+    ),
+    Rule(
+        "NAR002",
+        "figure-only-mentioned",
+        _W,
+        "The introducing paragraph only points at the figure without explaining it (LLM "
+        "judgment).",
+        "'See @fig-x' leaves the reader to work out what the figure shows and why it is there.",
+        "Say what the figure shows and what to take from it; the audit suggests a checked "
+        "rewrite.",
+    ),
+    Rule(
+        "NAR003",
+        "figure-partly-explained",
+        _I,
+        "The introducing paragraph explains the figure only in part (LLM judgment).",
+        "The reader learns some of what the figure shows, but not where to look or why it "
+        "matters.",
+        "Add the missing piece named in the audit's rationale.",
+    ),
 )
 
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}

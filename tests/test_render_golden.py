@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from reviewer.checks import CheckSettings
-from reviewer.model import Judgment, JudgmentStatus, Report, Usage, Verdict
+from reviewer.model import Criterion, Judgment, JudgmentStatus, Report, Usage, Verdict
 from reviewer.pipeline import plan, review
 from reviewer.render import Format, render
 
@@ -39,6 +39,14 @@ def _judged(report: Report) -> Report:
             model="test-model",
             rationale="'two thirds of the stations sit inside the old town' names what "
             "the map shows.",
+            criteria=(
+                Criterion("shows", True, "two thirds of the stations sit inside the old town"),
+                Criterion("where_to_look", True, "Compare the dense cluster at the centre"),
+                Criterion("consistent", False, ""),
+            ),
+            requests=1,
+            prompt_tokens=700,
+            completion_tokens=150,
         ),
         Judgment(
             JudgmentStatus.CACHED,
@@ -46,8 +54,17 @@ def _judged(report: Report) -> Report:
             verdict=Verdict.MENTIONS_ONLY,
             model="test-model",
             rationale="'The static copy in @fig-live-map links to it' says nothing about the map.",
-            rewrite="The static copy in @fig-live-map shows green docks with free bikes.",
-            rewrite_problems=("adds the number 3, which is not in the paragraph",),
+            rewrite="The operator also publishes a live map. The static copy in @fig-live-map "
+            "shows stations with free bikes in green and full ones in red.",
+        ),
+        Judgment(
+            JudgmentStatus.JUDGED,
+            score=1,
+            verdict=Verdict.NO_INTRO,
+            model="test-model",
+            rationale="The reader meets the trial bike with no word about it.",
+            rejected_rewrite="@fig-trial-bike shows the 3 bikes of the trial summer.",
+            rewrite_problems=("adds the number 3, which is not in the caption or alt text",),
         ),
         Judgment(JudgmentStatus.FAILED, reason="invalid JSON twice"),
     ]

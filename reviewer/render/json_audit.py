@@ -26,6 +26,7 @@ def render(report: Report) -> str:
             "cost_usd": usage.cost_usd,
         },
         "llm_note": report.llm_note,
+        "llm_error": report.llm_error,
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
@@ -101,6 +102,13 @@ def _judgment(judgment: Judgment) -> dict[str, Any]:
         "rewrite": judgment.rewrite,
         "rewrite_problems": list(judgment.rewrite_problems),
         "model": judgment.model,
+        "rejected_rewrite": judgment.rejected_rewrite,
+        "criteria": {c.name: {"met": c.met, "evidence": c.evidence} for c in judgment.criteria},
+        "usage": {
+            "requests": judgment.requests,
+            "prompt_tokens": judgment.prompt_tokens,
+            "completion_tokens": judgment.completion_tokens,
+        },
     }
 
 

@@ -1,9 +1,12 @@
-"""Render stage, Markdown format: the audit authors read. Per chapter, a table of its figures,
-then each figure with its caption, alt text, introducing paragraph, mentions, findings and
-judgment, then the findings that belong to no figure."""
+"""Render stage, Markdown format: the audit authors read. Per chapter, a table of its figures
+(worst judged first), then each figure with its caption, alt text, introducing paragraph,
+mentions, findings, judgment and any rewrite as a diff, then the findings that belong to no
+figure."""
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections import Counter
 from collections.abc import Iterable
 
@@ -71,30 +74,43 @@ def _key(item: FigureAudit) -> _Key:
 
 
 def _findings_by_figure(audit: FileAudit) -> dict[_Key, list[Finding]]:
-    """Findings about a figure, which sit on its line and name it (REF001 names a target)."""
-    keys = {_key(item) for item in audit.figures}
+    """Findings about a figure, which sit on its line and name it (REF001 names a target), or
+    on its introducing paragraph for the narrative (NAR) codes."""
+    keys = {_key(item): _key(item) for item in audit.figures}
+    for item in audit.figures:
+        intro = item.pairing.intro
+        if intro is not None:
+            where = (intro.location.path, intro.location.line, item.pairing.figure.id)
+            keys.setdefault(where, _key(item))
     grouped: dict[_Key, list[Finding]] = {}
     for f in audit.findings:
-        key = (f.location.path, f.location.line, f.figure)
-        if key in keys and f.code != "REF001":
+        key = keys.get((f.location.path, f.location.line, f.figure))
+        if key is not None and f.code != "REF001":
             grouped.setdefault(key, []).append(f)
     return grouped
 
 
 def _table(audit: FileAudit, codes: dict[_Key, list[Finding]]) -> list[str]:
     rows = [
-        "| Figure | Line | Kind | Introduced at | Mentions | Findings |",
-        "|---|---|---|---|---|---|",
+        "| Figure | Line | Kind | Introduced at | Verdict | Score | Findings |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for item in audit.figures:
-        pairing, figure = item.pairing, item.pairing.figure
+    for item in worst_first(audit.figures):
+        pairing, figure, j = item.pairing, item.pairing.figure, item.judgment
         intro = _where(pairing.intro.location, audit.path) if pairing.intro else "none"
         found = " ".join(f.code for f in codes.get(_key(item), [])) or "-"
+        verdict = j.verdict.value if j.verdict else j.status.value
+        score = str(j.score) if j.score is not None else "-"
         rows.append(
             f"| {_name(item)} | {_where(figure.location, audit.path)} | "
-            f"{figure.kind.value} | {intro} | {len(pairing.mentions)} | {found} |"
+            f"{figure.kind.value} | {intro} | {verdict} | {score} | {found} |"
         )
     return [*rows, ""]
+
+
+def worst_first(items: Iterable[FigureAudit]) -> list[FigureAudit]:
+    """Lowest score first; figures without a score keep their order, after the scored ones."""
+    return sorted(items, key=lambda i: (i.judgment.score is None, i.judgment.score or 0))
 
 
 def _name(item: FigureAudit) -> str:
@@ -123,23 +139,58 @@ def _figure(item: FigureAudit, path: str, findings: list[Finding]) -> list[str]:
     if findings:
         out += ["**Findings:**", "", *(f"- {_finding(f)}" for f in findings), ""]
     out += [f"**Judgment:** {_judgment(item)}", ""]
+    out += _criteria(item)
     out += _rewrite(item)
     return out
 
 
 def _rewrite(item: FigureAudit) -> list[str]:
-    j = item.judgment
-    if not j.rewrite:
+    j, intro = item.judgment, item.pairing.intro
+    text = j.rewrite or j.rejected_rewrite
+    if text is None:
         return []
-    if not j.rewrite_problems:
-        return ["**Suggested rewrite:**", "", *_quote(j.rewrite), ""]
-    problems = "; ".join(j.rewrite_problems)
-    return [
-        f"**Rewrite held back** (it failed the checks: {problems}):",
-        "",
-        *_quote(j.rewrite),
-        "",
+    if intro is None:
+        line = item.pairing.figure.location.line
+        head = f"**Proposed introduction** (add it before the figure at line {line}):"
+        body = list(_quote(text))
+    else:
+        head = f"**Suggested rewrite** (paste over the paragraph at line {intro.location.line}):"
+        body = _diff(intro.source, text)
+    if j.rewrite is None:
+        head = f"**Held back**, not a suggestion: it {'; '.join(j.rewrite_problems)}."
+    return [head, "", *body, ""]
+
+
+def _diff(before: str, after: str) -> list[str]:
+    """A sentence-level diff: unchanged sentences once, changed ones as - and + lines."""
+    old, new = _sentences(before), _sentences(after)
+    lines = [
+        line
+        for line in difflib.ndiff(old, new)
+        if not line.startswith("?")  # ndiff's intraline hints are noise at sentence level
     ]
+    return ["```diff", *(f"{line[0]} {line[2:]}".rstrip() for line in lines), "```"]
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if s]
+
+
+def _criteria(item: FigureAudit) -> list[str]:
+    rows = []
+    for c in item.judgment.criteria:
+        evidence = f": “{c.evidence}”" if c.evidence else ""
+        rows.append(f"- {'✓' if c.met else '✗'} {_CRITERIA.get(c.name, c.name)}{evidence}")
+    return [*rows, ""] if rows else []
+
+
+_CRITERIA = {
+    "shows": "says what it shows",
+    "takeaway": "states the takeaway",
+    "where_to_look": "says where to look",
+    "consistent": "agrees with caption and alt",
+    "timely": "comes before it is needed",
+}
 
 
 def _rich(value: RichText | None) -> str:

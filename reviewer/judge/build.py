@@ -1,0 +1,174 @@
+"""Judge stage, assembly: from the configuration and the command line to the judge stack
+`Cached(LLMJudge(Retried(RateLimited(OpenAIChat))))`, or to the reason there is none.
+
+A cache hit costs no rate budget, and every retry passes the limiter again. The repair and
+JSON-mode fallback sit in LLMJudge, above the retries, because they are new questions rather
+than the same request sent again."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from reviewer.config import Config
+from reviewer.errors import ReviewerError
+from reviewer.judge.cache import AnswerCache, Cached, default_cache_dir
+from reviewer.judge.chat import Chat, ChatCall, ChatReply, RequestError
+from reviewer.judge.cost import price_for
+from reviewer.judge.limits import RateLimited, RateLimiter
+from reviewer.judge.llm import Judge, LLMJudge, Settings
+from reviewer.judge.request import load_prompts
+from reviewer.judge.retry import Retried
+from reviewer.judge.stage import Budget
+from reviewer.output import write_atomic
+
+CASSETTE_META = "cassette.json"
+_VISION_MODELS = re.compile(r"gpt-4o|gpt-4\.1|gpt-4-turbo|gpt-5|^o[134]|vision|llava|-vl\b")
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How this run reaches a model, from the command line."""
+
+    no_llm: bool = False
+    offline: bool = False
+    no_cache: bool = False
+    refresh: bool = False
+    record: Path | None = None
+    replay: Path | None = None
+    api_key: str | None = None
+
+
+@dataclass
+class Stage:
+    judge: Judge
+    budget: Budget
+    settings: Settings
+    describe: str
+    cache: AnswerCache | None = None
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
+
+
+HOW_TO_ENABLE = (
+    "off: no endpoint configured. Set OPENAI_API_KEY, or give --base-url for a local "
+    "OpenAI-compatible server, or --replay DIR for recorded cassettes"
+)
+
+
+def off_reason(config: Config, mode: Mode) -> str | None:
+    if mode.no_llm:
+        return "off (--no-llm): figures were checked structurally, not judged"
+    if mode.replay or mode.offline or mode.api_key or config.base_url:
+        return None
+    return HOW_TO_ENABLE
+
+
+def build_stage(config: Config, mode: Mode) -> Stage:
+    if mode.record and (mode.replay or mode.offline):
+        raise ReviewerError(
+            "--record needs a live endpoint; it cannot go with --replay or --offline"
+        )
+    endpoint = _endpoint(config, mode)
+    settings = Settings(
+        model=config.model,
+        endpoint=endpoint,
+        max_tokens=config.max_output_tokens,
+        vision=_vision(config),
+    )
+    chat = _chat(config, mode, endpoint)
+    judge: Judge = LLMJudge(chat, load_prompts(_path(config.prompts)), settings)
+    cache = None
+    # Cassettes are their own record: replaying or recording bypasses the cache's answers.
+    if not mode.no_cache and not mode.replay:
+        cache = AnswerCache(cache_location(config))
+        judge = Cached(judge, cache, read=not (mode.refresh or mode.record))
+    budget = Budget(
+        max_tokens=config.max_output_tokens,
+        price=price_for(config.model, config.prices),
+        max_cost=config.max_cost,
+        concurrency=config.concurrency,
+        cache_only=mode.offline and not mode.replay,
+    )
+    return Stage(judge, budget, settings, _describe(config, mode, endpoint), cache)
+
+
+def cache_location(config: Config) -> Path:
+    return Path(config.cache_dir).expanduser() if config.cache_dir else default_cache_dir()
+
+
+def _chat(config: Config, mode: Mode, endpoint: str) -> Chat:
+    if mode.offline and not mode.replay:
+        return _NoNetwork()
+    from reviewer.judge.openai_chat import OpenAIChat  # openai loads only when a model is asked
+
+    if mode.record:
+        _write_meta(mode.record, endpoint, config)
+    live = OpenAIChat(
+        api_key=mode.api_key,
+        base_url=config.base_url,
+        endpoint=endpoint,
+        timeout=config.timeout,
+        record=mode.record,
+        replay=mode.replay,
+    )
+    limiter = RateLimiter(config.rpm, config.tpm)
+    return Retried(RateLimited(live, limiter), attempts=config.attempts)
+
+
+class _NoNetwork:
+    def complete(self, call: ChatCall) -> ChatReply:
+        raise RequestError("offline: no cached answer for this figure")
+
+
+def _endpoint(config: Config, mode: Mode) -> str:
+    if config.endpoint != "auto":
+        return config.endpoint
+    if mode.replay is not None:
+        recorded = _read_meta(mode.replay).get("endpoint")
+        if isinstance(recorded, str):
+            return recorded
+    host = urlparse(config.base_url or "https://api.openai.com/v1").hostname or ""
+    if host == "api.openai.com":
+        return "openai"
+    return "azure" if host.endswith(".azure.com") else "compatible"
+
+
+def _vision(config: Config) -> bool:
+    if config.vision != "auto":
+        return config.vision == "on"
+    return bool(_VISION_MODELS.search(config.model.lower()))
+
+
+def _write_meta(directory: Path, endpoint: str, config: Config) -> None:
+    host = urlparse(config.base_url or "https://api.openai.com/v1").hostname
+    meta = {"endpoint": endpoint, "model": config.model, "host": host}
+    write_atomic(directory / CASSETTE_META, json.dumps(meta, indent=2) + "\n")
+
+
+def _read_meta(directory: Path) -> dict[str, object]:
+    if not directory.is_dir():
+        raise ReviewerError(f"{directory}: no such cassette folder (--replay)")
+    try:
+        data = json.loads((directory / CASSETTE_META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value).expanduser() if value else None
+
+
+def _describe(config: Config, mode: Mode, endpoint: str) -> str:
+    if mode.replay:
+        return f"{config.model}, replayed from {mode.replay}"
+    if mode.offline:
+        return f"{config.model}, offline: cached answers only"
+    where = config.base_url or "https://api.openai.com/v1"
+    return f"{config.model} at {where} ({endpoint})"

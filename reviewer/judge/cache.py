@@ -1,0 +1,102 @@
+"""Judge stage, the answer cache (diskcache, SQLite underneath).
+
+Answers are stored under the judge's key, a hash of everything that changes the answer: model,
+endpoint kind, prompt texts, schema, parameters, the request's content and the bytes of any
+attached image. Paths and times are not in it, so moving a chapter or reviewing it again
+tomorrow costs nothing. Only validated answers are stored, never errors. SQLite's transactions
+keep the cache whole when a run is killed mid-write.
+
+Default location: `$REVIEWER_CACHE_DIR`, else `$XDG_CACHE_HOME/reviewer`, else
+`~/.cache/reviewer`."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reviewer.errors import ReviewerError
+from reviewer.judge.llm import Answered, Judge, Spent, parse_for
+from reviewer.judge.request import JudgeRequest
+from reviewer.judge.schema import InvalidAnswer
+from reviewer.model import JudgmentStatus
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "reviewer"
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    directory: Path
+    entries: int
+    size_bytes: int
+
+
+class AnswerCache:
+    def __init__(self, directory: Path) -> None:
+        import diskcache
+
+        try:
+            self.store: Any = diskcache.Cache(str(directory))
+        except Exception as err:  # diskcache raises sqlite3 and OS errors alike
+            raise ReviewerError(f"{directory}: cannot open the cache ({err})") from None
+        self.directory = directory
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        value = self.store.get(key)
+        return value if isinstance(value, dict) else None
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        self.store.set(key, value)
+
+    def stats(self) -> CacheStats:
+        return CacheStats(self.directory, len(self.store), int(self.store.volume()))
+
+    def clear(self) -> int:
+        return int(self.store.clear())
+
+    def close(self) -> None:
+        self.store.close()
+
+
+class Cached:
+    """A Judge that answers from the cache when it can. With `read=False` (--refresh, and
+    recording cassettes) every figure is asked again and the cache is updated."""
+
+    def __init__(self, inner: Judge, cache: AnswerCache, read: bool = True) -> None:
+        self.inner, self.cache, self.read = inner, cache, read
+
+    def key(self, request: JudgeRequest) -> str:
+        return self.inner.key(request)
+
+    def estimate(self, request: JudgeRequest) -> int:
+        return self.inner.estimate(request)
+
+    def cached(self, request: JudgeRequest) -> Answered | None:
+        if not self.read:
+            return None
+        stored = self.cache.get(self.key(request))
+        if stored is None:
+            return None
+        try:
+            answer = parse_for(request, stored["answer"])
+        except (KeyError, TypeError, InvalidAnswer):
+            return None  # written by an older version: ask again
+        return Answered(answer, JudgmentStatus.CACHED, str(stored.get("model")), Spent())
+
+    def answer(self, request: JudgeRequest) -> Answered:
+        hit = self.cached(request)
+        if hit is not None:
+            return hit
+        answered = self.inner.answer(request)
+        stored = {"answer": _dumps(answered), "model": answered.model}
+        self.cache.put(self.key(request), stored)
+        return answered
+
+
+def _dumps(answered: Answered) -> str:
+    return json.dumps(answered.answer.to_json(), ensure_ascii=False)

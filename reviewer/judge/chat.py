@@ -1,0 +1,70 @@
+"""Judge stage, the LLM boundary: one chat call in, one reply out.
+
+`Chat.complete` is the only thing the rate limiter, the retry layer and the cassettes wrap;
+`reviewer.judge.openai_chat` implements it with the real `openai` client. The errors say which
+failures are worth retrying, which end the whole run, and which end one figure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ChatCall:
+    model: str
+    messages: tuple[Mapping[str, Any], ...]
+    max_tokens: int
+    response_format: Mapping[str, Any]
+    temperature: float = 0.0
+    tokens: int = 0  # what the rate limiter charges: prompt tokens plus max_tokens
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the server said about its rate limits (`x-ratelimit-*`); None where it was silent."""
+
+    limit_requests: int | None = None
+    remaining_requests: int | None = None
+    limit_tokens: int | None = None
+    remaining_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    content: str | None
+    finish_reason: str | None = "stop"
+    refusal: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    limits: Limits = field(default_factory=Limits)
+    replayed: bool = False
+
+
+class Chat(Protocol):
+    def complete(self, call: ChatCall) -> ChatReply: ...
+
+
+class ChatError(Exception):
+    """A call that produced no usable reply. `retry_after` is the server's advice, in seconds."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TransientError(ChatError):
+    """Connection, timeout, 429 rate limit, 5xx: worth trying again after a wait."""
+
+
+class FatalError(ChatError):
+    """Authentication, quota, unknown model: every later call would fail the same way."""
+
+
+class RequestError(ChatError):
+    """This request cannot succeed as it is (bad request, prompt too long, not recorded)."""
+
+
+class SchemaUnsupported(RequestError):
+    """The server rejects `response_format: json_schema`; JSON mode may still work."""

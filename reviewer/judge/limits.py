@@ -1,0 +1,106 @@
+"""Judge stage, rate limiting: request and token budgets per minute, spent before sending.
+
+Two token buckets, as providers run them: each holds a minute's budget and refills
+continuously. A call waits until both can pay for it (prompt tokens counted offline plus the
+maximum output), so a run stays under the limits instead of learning them from 429s. The
+server's `x-ratelimit-*` headers lower the budgets when it allows less than configured, or when
+someone else is spending the same quota."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reviewer.judge.chat import Chat, ChatCall, ChatReply, Limits, RequestError, TransientError
+
+
+@dataclass
+class Bucket:
+    capacity: float
+    level: float
+    updated: float
+
+    def refill(self, now: float) -> None:
+        rate = self.capacity / 60.0
+        self.level = min(self.capacity, self.level + (now - self.updated) * rate)
+        self.updated = now
+
+    def wait_for(self, amount: float) -> float:
+        """Seconds until `amount` is available (0 when it already is)."""
+        missing = amount - self.level
+        return 0.0 if missing <= 0 else missing * 60.0 / self.capacity
+
+
+class RateLimiter:
+    def __init__(
+        self,
+        rpm: int,
+        tpm: int,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        now = clock()
+        self.requests = Bucket(float(rpm), float(rpm), now)
+        self.tokens = Bucket(float(tpm), float(tpm), now)
+        self.clock, self.sleep = clock, sleep
+        self.paused_until = now
+        self.lock = threading.Lock()
+
+    def acquire(self, tokens: int) -> None:
+        if tokens > self.tokens.capacity:
+            raise RequestError(
+                f"one request needs {tokens} tokens, more than the budget of "
+                f"{int(self.tokens.capacity)} tokens per minute; raise tokens_per_minute"
+            )
+        while True:
+            with self.lock:
+                delay = self._delay(tokens)
+                if delay <= 0:
+                    self.requests.level -= 1
+                    self.tokens.level -= tokens
+                    return
+            self.sleep(min(delay, 1.0))
+
+    def _delay(self, tokens: int) -> float:
+        now = self.clock()
+        for bucket in (self.requests, self.tokens):
+            bucket.refill(now)
+        waits = (self.paused_until - now, self.requests.wait_for(1), self.tokens.wait_for(tokens))
+        return max(waits)
+
+    def observe(self, limits: Limits) -> None:
+        with self.lock:
+            _lower(self.requests, limits.limit_requests, limits.remaining_requests)
+            _lower(self.tokens, limits.limit_tokens, limits.remaining_tokens)
+
+    def pause(self, seconds: float) -> None:
+        """The server asked everyone to wait (Retry-After on a 429)."""
+        with self.lock:
+            self.paused_until = max(self.paused_until, self.clock() + seconds)
+
+
+def _lower(bucket: Bucket, limit: int | None, remaining: int | None) -> None:
+    if limit is not None and 0 < limit < bucket.capacity:
+        bucket.capacity = float(limit)
+    if remaining is not None:
+        bucket.level = min(bucket.level, float(remaining))
+
+
+class RateLimited:
+    """A Chat that spends the limiter's budget before every call, retries included."""
+
+    def __init__(self, inner: Chat, limiter: RateLimiter) -> None:
+        self.inner, self.limiter = inner, limiter
+
+    def complete(self, call: ChatCall) -> ChatReply:
+        self.limiter.acquire(call.tokens)
+        try:
+            reply = self.inner.complete(call)
+        except TransientError as err:
+            if err.retry_after:
+                self.limiter.pause(err.retry_after)
+            raise
+        self.limiter.observe(reply.limits)
+        return reply

@@ -1,0 +1,245 @@
+"""Judge stage, asking the model: build the messages for one figure, call the chat, validate
+the answer, and repair it once.
+
+Structured output (a strict JSON schema) is tried first. A server that rejects it is asked in
+JSON mode with the schema in the prompt from then on. An answer that breaks the schema, is cut
+off or is refused gets one repair request; a second bad answer fails the figure with the
+reason. Transport failures are the retry layer's business, below this one."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from reviewer.judge.chat import (
+    Chat,
+    ChatCall,
+    ChatError,
+    ChatReply,
+    FatalError,
+    SchemaUnsupported,
+)
+from reviewer.judge.request import JudgeRequest, Prompts
+from reviewer.judge.schema import (
+    PROPOSAL_NAME,
+    PROPOSAL_SCHEMA,
+    SCHEMA,
+    SCHEMA_NAME,
+    Answer,
+    InvalidAnswer,
+    parse_answer,
+    parse_proposal,
+)
+from reviewer.judge.tokens import count_messages
+from reviewer.model import JudgmentStatus
+
+KEY_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: str
+    endpoint: str  # openai | azure | compatible: what the parameters and answers depend on
+    max_tokens: int = 1200
+    temperature: float = 0.0
+    vision: bool = False
+
+
+@dataclass
+class Spent:
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, reply: ChatReply) -> None:
+        self.requests += 1
+        self.prompt_tokens += reply.prompt_tokens
+        self.completion_tokens += reply.completion_tokens
+
+
+@dataclass(frozen=True)
+class Answered:
+    answer: Answer
+    status: JudgmentStatus
+    model: str
+    spent: Spent = field(default_factory=Spent)
+
+
+class JudgeFailed(Exception):
+    def __init__(self, reason: str, spent: Spent) -> None:
+        super().__init__(reason)
+        self.reason, self.spent = reason, spent
+
+
+class Judge(Protocol):
+    """The boundary the cache wraps: `key` names the question, `answer` asks it."""
+
+    def key(self, request: JudgeRequest) -> str: ...
+
+    def answer(self, request: JudgeRequest) -> Answered: ...
+
+    def estimate(self, request: JudgeRequest) -> int: ...
+
+
+class LLMJudge:
+    def __init__(self, chat: Chat, prompts: Prompts, settings: Settings) -> None:
+        self.chat, self.prompts, self.settings = chat, prompts, settings
+        self.json_mode = False  # learned: the server rejected json_schema once
+        self.lock = threading.Lock()
+
+    def key(self, request: JudgeRequest) -> str:
+        s = self.settings
+        images = [hashlib.sha256(i.data).hexdigest() for i in self._images(request)]
+        material = {
+            "version": KEY_VERSION,
+            "model": s.model,
+            "endpoint": s.endpoint,
+            "prompts": [self.prompts.system, self.prompts.json_mode, self.prompts.repair],
+            "task": self._task(request),
+            "schema": _schema(request)[1],
+            "params": {"max_tokens": s.max_tokens, "temperature": s.temperature},
+            "content": request.content(),
+            "images": images,
+        }
+        return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+    def estimate(self, request: JudgeRequest) -> int:
+        """Prompt tokens, counted offline (images are not counted)."""
+        return count_messages([self._system(self.json_mode, request), self._user_text(request)])
+
+    def answer(self, request: JudgeRequest) -> Answered:
+        spent = Spent()
+        messages = self._messages(request)
+        reply = self._ask(messages, request, spent)
+        try:
+            answer = read_reply(reply, request)
+        except InvalidAnswer as first:
+            answer = self._repair(messages, request, reply, str(first), spent)
+        status = JudgmentStatus.REPLAYED if reply.replayed else JudgmentStatus.JUDGED
+        return Answered(answer, status, self.settings.model, spent)
+
+    def _ask(
+        self, messages: list[dict[str, Any]], request: JudgeRequest, spent: Spent
+    ) -> ChatReply:
+        try:
+            return self._call(messages, request, spent)
+        except SchemaUnsupported:
+            if self.json_mode:
+                raise JudgeFailed("the server rejects structured output", spent) from None
+            with self.lock:
+                self.json_mode = True
+            messages[:] = self._messages(request)
+            return self._call(messages, request, spent)
+
+    def _call(
+        self, messages: list[dict[str, Any]], request: JudgeRequest, spent: Spent
+    ) -> ChatReply:
+        texts = [_text_of(m) for m in messages]
+        call = ChatCall(
+            model=self.settings.model,
+            messages=tuple(messages),
+            max_tokens=self.settings.max_tokens,
+            response_format=self._format(request),
+            temperature=self.settings.temperature,
+            tokens=count_messages(texts) + self.settings.max_tokens,
+        )
+        try:
+            reply = self.chat.complete(call)
+        except (FatalError, SchemaUnsupported):
+            raise
+        except ChatError as err:  # retries are spent, or this request cannot succeed
+            raise JudgeFailed(str(err), spent) from None
+        spent.add(reply)
+        return reply
+
+    def _repair(
+        self,
+        messages: list[dict[str, Any]],
+        request: JudgeRequest,
+        bad: ChatReply,
+        problems: str,
+        spent: Spent,
+    ) -> Answer:
+        repair = self.prompts.repair.replace("{problems}", problems)
+        again = [
+            *messages,
+            {"role": "assistant", "content": bad.content or bad.refusal or ""},
+            {"role": "user", "content": repair},
+        ]
+        reply = self._ask(again, request, spent)
+        try:
+            return read_reply(reply, request)
+        except InvalidAnswer as second:
+            raise JudgeFailed(f"invalid answer twice: {problems}; then: {second}", spent) from None
+
+    def _task(self, request: JudgeRequest) -> str:
+        return "judge" if request.intro is not None else self.prompts.propose
+
+    def _user_text(self, request: JudgeRequest) -> str:
+        if request.intro is not None:
+            return request.content()
+        return f"{request.content()}\n\n{self.prompts.propose}"
+
+    def _messages(self, request: JudgeRequest) -> list[dict[str, Any]]:
+        content: Any = self._user_text(request)
+        images = self._images(request)
+        if images:
+            content = [{"type": "text", "text": content}] + [
+                {"type": "image_url", "image_url": {"url": _data_url(i.media_type, i.data)}}
+                for i in images
+            ]
+        return [
+            {"role": "system", "content": self._system(self.json_mode, request)},
+            {"role": "user", "content": content},
+        ]
+
+    def _images(self, request: JudgeRequest) -> tuple[Any, ...]:
+        return request.attachable() if self.settings.vision else ()
+
+    def _system(self, json_mode: bool, request: JudgeRequest) -> str:
+        if not json_mode:
+            return self.prompts.system
+        schema = json.dumps(_schema(request)[1], indent=2)
+        return self.prompts.system + self.prompts.json_mode.replace("{schema}", schema)
+
+    def _format(self, request: JudgeRequest) -> dict[str, Any]:
+        if self.json_mode:
+            return {"type": "json_object"}
+        name, schema = _schema(request)
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": name, "strict": True, "schema": schema},
+        }
+
+
+def _schema(request: JudgeRequest) -> tuple[str, dict[str, Any]]:
+    """A figure with an introducing paragraph is judged; one without gets a proposal."""
+    return (SCHEMA_NAME, SCHEMA) if request.intro is not None else (PROPOSAL_NAME, PROPOSAL_SCHEMA)
+
+
+def parse_for(request: JudgeRequest, text: str) -> Answer:
+    return parse_answer(text) if request.intro is not None else parse_proposal(text)
+
+
+def read_reply(reply: ChatReply, request: JudgeRequest) -> Answer:
+    if reply.content is None:
+        refusal = reply.refusal or "no content"
+        raise InvalidAnswer(f"the model gave no answer ({refusal})")
+    if reply.finish_reason == "length":
+        raise InvalidAnswer("the answer was cut off at the output token limit")
+    return parse_for(request, reply.content)
+
+
+def _text_of(message: dict[str, Any]) -> str:
+    content = message["content"]
+    if isinstance(content, str):
+        return content
+    return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+
+
+def _data_url(media_type: str, data: bytes) -> str:
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"

@@ -1,0 +1,163 @@
+"""Judge stage, the one module that imports `openai`: a `Chat` over the real client.
+
+The client is built with `max_retries=0` because tenacity (reviewer.judge.retry) is the only
+retry layer. Every `openai` exception is mapped here onto the boundary's own errors, with a
+message that says what to do."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import openai
+
+from reviewer.judge.cassette import NotRecorded, RecordingTransport, ReplayTransport
+from reviewer.judge.chat import (
+    ChatCall,
+    ChatError,
+    ChatReply,
+    FatalError,
+    Limits,
+    RequestError,
+    SchemaUnsupported,
+    TransientError,
+)
+
+REPLAY_URL = "http://replay.invalid/v1"  # never resolved: the replay transport answers first
+
+
+class OpenAIChat:
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        endpoint: str,
+        timeout: float = 120.0,
+        record: Path | None = None,
+        replay: Path | None = None,
+    ) -> None:
+        transport: httpx2.BaseTransport | None = None
+        if replay is not None:
+            transport = ReplayTransport(replay)
+            base_url = base_url or REPLAY_URL
+        elif record is not None:
+            transport = RecordingTransport(record)
+        http_client = openai.DefaultHttpxClient(transport=transport) if transport else None
+        self.replaying = replay is not None
+        self.endpoint = endpoint
+        self.client = openai.OpenAI(
+            api_key=api_key or "not-needed",  # local servers take any key; none is sent on replay
+            base_url=base_url,
+            max_retries=0,
+            timeout=timeout,
+            http_client=http_client,
+        )
+
+    def complete(self, call: ChatCall) -> ChatReply:
+        try:
+            raw = self.client.chat.completions.with_raw_response.create(**self._arguments(call))
+            completion = raw.parse()
+        except openai.APIError as err:
+            raise _mapped(err) from None
+        if not completion.choices:
+            raise TransientError("the server answered with no choices")
+        choice = completion.choices[0]
+        usage = completion.usage
+        return ChatReply(
+            content=choice.message.content,
+            finish_reason=choice.finish_reason,
+            refusal=getattr(choice.message, "refusal", None),
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+            limits=limits_from(raw.headers),
+            replayed=self.replaying,
+        )
+
+    def _arguments(self, call: ChatCall) -> dict[str, Any]:
+        # OpenAI's own API wants max_completion_tokens; many compatible servers know only
+        # max_tokens.
+        budget = "max_completion_tokens" if self.endpoint == "openai" else "max_tokens"
+        return {
+            "model": call.model,
+            "messages": list(call.messages),
+            "temperature": call.temperature,
+            budget: call.max_tokens,
+            "response_format": dict(call.response_format),
+        }
+
+
+def limits_from(headers: Mapping[str, str]) -> Limits:
+    def number(name: str) -> int | None:
+        try:
+            return int(float(headers.get(name, "")))
+        except ValueError:
+            return None
+
+    return Limits(
+        number("x-ratelimit-limit-requests"),
+        number("x-ratelimit-remaining-requests"),
+        number("x-ratelimit-limit-tokens"),
+        number("x-ratelimit-remaining-tokens"),
+    )
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            return float(headers[name]) * scale
+        except (KeyError, ValueError):
+            continue
+    return None
+
+
+def _mapped(err: openai.APIError) -> ChatError:
+    if isinstance(err, openai.APIConnectionError):
+        return _connection(err)
+    if isinstance(err, openai.APIStatusError):
+        return _status(err)
+    # A 200 whose body is not the expected JSON: often a proxy hiccup, so worth another try.
+    return TransientError(f"the server's answer could not be read ({err.message})")
+
+
+def _connection(err: openai.APIConnectionError) -> ChatError:
+    cause = err.__cause__
+    while cause is not None and not isinstance(cause, NotRecorded):
+        cause = cause.__cause__
+    if isinstance(cause, NotRecorded):
+        return RequestError(str(cause))
+    if isinstance(err, openai.APITimeoutError):
+        return TransientError("the request timed out")
+    return TransientError(f"could not connect to the endpoint ({err.message})")
+
+
+def _status(err: openai.APIStatusError) -> ChatError:
+    status, code = err.status_code, str(getattr(err, "code", None) or "")
+    message = _server_message(err)
+    if status in (401, 403):
+        return FatalError(
+            f"the endpoint refused the API key ({status}: {message}); "
+            "check OPENAI_API_KEY, or --base-url for a local server"
+        )
+    if status == 429 and code == "insufficient_quota":
+        return FatalError(f"the account is out of quota ({message}); check its plan and billing")
+    if status == 429 or status >= 500:
+        return TransientError(f"{status}: {message}", _retry_after(err.response.headers))
+    if status == 404:
+        return FatalError(f"404 from the endpoint ({message}); check --model and --base-url")
+    if code == "context_length_exceeded":
+        return RequestError(f"the prompt is too long for the model ({message})")
+    if "response_format" in message or "json_schema" in message:
+        return SchemaUnsupported(message)
+    return RequestError(f"the endpoint rejected the request ({status}: {message})")
+
+
+def _server_message(err: openai.APIStatusError) -> str:
+    body = err.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])[:300]
+    return str(err.message)[:300]

@@ -1,0 +1,149 @@
+"""Judge stage, the request: what the model is told about one figure, and the prompt files.
+
+Static instructions come first and the figure's content last, so that providers' prompt
+caching reuses the shared prefix across every figure of a run. Nothing here depends on where
+the chapter lies on disk or when it is reviewed: the request is also the cache key."""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+from html import escape
+from importlib import resources
+from pathlib import Path
+
+from reviewer.errors import ReviewerError
+from reviewer.model import Pairing, RichText
+
+PROMPT_FILES = ("system.md", "json_mode.md", "repair.md", "propose.md")
+MAX_MENTIONS = 3
+MAX_MENTION_CHARS = 600
+ATTACHABLE = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+@dataclass(frozen=True)
+class Prompts:
+    system: str
+    json_mode: str
+    repair: str
+    propose: str
+
+
+def load_prompts(directory: Path | None = None) -> Prompts:
+    """The shipped prompts, with any file present in `directory` taking precedence."""
+    texts = []
+    for name in PROMPT_FILES:
+        override = directory / name if directory else None
+        try:
+            if override is not None and override.is_file():
+                texts.append(override.read_text(encoding="utf-8"))
+            else:
+                texts.append(resources.files("reviewer.prompts").joinpath(name).read_text("utf-8"))
+        except (OSError, UnicodeDecodeError) as err:
+            raise ReviewerError(f"cannot read the prompt {name} ({err})") from None
+    if directory is not None and not directory.is_dir():
+        raise ReviewerError(f"{directory}: no such prompts folder (--prompts)")
+    return Prompts(*texts)
+
+
+@dataclass(frozen=True)
+class Image:
+    media_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class JudgeRequest:
+    figure_id: str | None
+    kind: str
+    chapter: str | None
+    section: str | None
+    caption: str | None
+    alt: str | None
+    shows: tuple[str, ...]
+    intro: str | None  # Markdown source: the rewrite is an edit of exactly this
+    previous: str | None = None
+    mentions: tuple[str, ...] = ()
+    positional: bool = False
+    parent: str | None = None
+    images: tuple[Path, ...] = ()  # files the figure shows, attached when vision is on
+
+    def content(self) -> str:
+        """The variable part of the prompt, in tagged sections."""
+        ident = f' id="{escape(self.figure_id)}"' if self.figure_id else ' id=""'
+        parts = [
+            _tag("chapter", self.chapter),
+            _tag("section", self.section),
+            f'<figure{ident} kind="{self.kind}">',
+            _tag("caption", self.caption),
+            _tag("alt", self.alt),
+            _tag("shows", "\n".join(self.shows) or None),
+            "</figure>",
+            _tag("previous_paragraph", self.previous),
+            _tag("introducing_paragraph", self.intro),
+        ]
+        if self.positional:
+            parts.append("<note>The figure has no id; the paragraph is the one before it.</note>")
+        if self.mentions:
+            mentions = "".join(f"\n{_tag('mention', m)}" for m in self.mentions)
+            parts.append(f"<later_mentions>{mentions}\n</later_mentions>")
+        return "\n".join(p for p in parts if p)
+
+    def attachable(self) -> tuple[Image, ...]:
+        found = []
+        for path in self.images:
+            media = mimetypes.guess_type(path.name)[0]
+            if media in ATTACHABLE and path.is_file():
+                try:
+                    found.append(Image(media, path.read_bytes()))
+                except OSError:
+                    continue  # an unreadable image is judged from its caption alone
+        return tuple(found)
+
+
+def _tag(name: str, value: str | None) -> str:
+    return f"<{name}>{value}</{name}>" if value else ""
+
+
+def build_request(pairing: Pairing, chapter: str | None, root: Path | None) -> JudgeRequest:
+    figure = pairing.figure
+    shows = figure.images or tuple(figure.code_head)
+    if figure.code_kind and not figure.images:
+        shows = (f"({figure.code_kind} code, first lines)", *shows)
+    mentions: list[str] = []
+    for ref in pairing.mentions:
+        source = ref.paragraph.source.strip()[:MAX_MENTION_CHARS]
+        if source not in mentions and len(mentions) < MAX_MENTIONS:
+            mentions.append(source)
+    return JudgeRequest(
+        figure_id=figure.id,
+        kind=figure.kind.value,
+        chapter=chapter,
+        section=figure.section,
+        caption=_plain(figure.caption),
+        alt=_plain(figure.alt),
+        shows=shows,
+        intro=pairing.intro.source.strip() if pairing.intro else None,
+        previous=pairing.previous.source.strip() if pairing.previous else None,
+        mentions=tuple(mentions),
+        positional=pairing.positional,
+        parent=figure.parent,
+        images=tuple(
+            _resolve(src, Path(figure.location.path).parent, root) for src in figure.images
+        ),
+    )
+
+
+def _plain(value: RichText | None) -> str | None:
+    if value is None:
+        return None
+    if value.text is None and value.expr:
+        return f"(computed when the book is rendered: {value.expr})"
+    return value.text
+
+
+def _resolve(src: str, folder: Path, root: Path | None) -> Path:
+    """Quarto reads `/images/x.png` from the project root, anything else beside the file."""
+    if src.startswith("/") and root is not None:
+        return root / src.lstrip("/")
+    return folder / src

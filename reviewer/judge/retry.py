@@ -1,0 +1,54 @@
+"""Judge stage, retries: tenacity is the single retry owner (the openai client has
+`max_retries=0`). Only transient failures are retried, with jittered exponential backoff that
+honours the server's Retry-After; everything else is raised at once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity.wait import wait_random_exponential
+
+from reviewer.judge.chat import Chat, ChatCall, ChatReply, TransientError
+
+
+class GaveUp(TransientError):
+    """A transient failure that outlasted every attempt."""
+
+
+class Retried:
+    def __init__(
+        self,
+        inner: Chat,
+        attempts: int = 5,
+        max_wait: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.inner = inner
+        self.attempts = attempts
+        self.backoff = wait_random_exponential(multiplier=1, max=max_wait)
+        self.max_wait = max_wait
+        self.sleep = sleep
+
+    def complete(self, call: ChatCall) -> ChatReply:
+        retrying = Retrying(
+            retry=retry_if_exception_type(TransientError),
+            stop=stop_after_attempt(self.attempts),
+            wait=self._wait,
+            sleep=self.sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self.inner.complete, call)
+        except TransientError as err:
+            raise GaveUp(f"gave up after {self.attempts} attempts: {err}") from None
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        advised = getattr(error, "retry_after", None)
+        backoff = self.backoff(state)
+        if isinstance(advised, int | float) and advised > 0:
+            # A little jitter on top of the advice, so concurrent workers don't return together.
+            return float(min(self.max_wait, advised + backoff * 0.1))
+        return float(backoff)

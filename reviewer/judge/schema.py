@@ -1,0 +1,196 @@
+"""Judge stage, the answer's shape: the strict JSON schema the model answers against, and the
+validation every answer passes, whether or not the server enforced the schema.
+
+Properties are ordered reasoning first (criteria, rationale) and verdict last: models write
+them in that order, so the verdict follows from the evidence instead of the other way round.
+Some servers ignore numeric bounds or the schema itself, so nothing here trusts the server."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from reviewer.model import Criterion, Verdict
+
+CRITERIA = {
+    "shows": "says what the figure shows",
+    "takeaway": "states the takeaway the reader should draw",
+    "where_to_look": "tells the reader where to look (a panel, axis, colour, region)",
+    "consistent": "agrees with the caption and alt text (numbers, labels, colours)",
+    "timely": "introduces the figure before the reader needs it",
+}
+# The judge never answers `no_intro`: a figure no paragraph cites has that verdict by
+# construction, and the model is only asked to propose an introduction for it.
+MODEL_VERDICTS = tuple(v.value for v in Verdict if v is not Verdict.NO_INTRO)
+MAX_EVIDENCE = 400
+MAX_RATIONALE = 2000
+
+_CRITERION = {
+    "type": "object",
+    "properties": {
+        "met": {"type": "boolean"},
+        "evidence": {"type": "string", "description": "A short quote from the paragraph, or ''"},
+    },
+    "required": ["met", "evidence"],
+    "additionalProperties": False,
+}
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "criteria": {
+            "type": "object",
+            "properties": {name: _CRITERION for name in CRITERIA},
+            "required": list(CRITERIA),
+            "additionalProperties": False,
+        },
+        "rationale": {"type": "string"},
+        "score": {"type": "integer", "minimum": 1, "maximum": 5},
+        "verdict": {"type": "string", "enum": list(MODEL_VERDICTS)},
+        "rewrite": {"type": ["string", "null"]},
+    },
+    "required": ["criteria", "rationale", "score", "verdict", "rewrite"],
+    "additionalProperties": False,
+}
+SCHEMA_NAME = "figure_judgment"
+
+# For a figure nothing references: the verdict is already known, only an introduction is asked.
+PROPOSAL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"rationale": {"type": "string"}, "proposal": {"type": "string"}},
+    "required": ["rationale", "proposal"],
+    "additionalProperties": False,
+}
+PROPOSAL_NAME = "figure_introduction"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A validated answer, as the model gave it (the rewrite is not checked yet)."""
+
+    criteria: tuple[Criterion, ...]
+    rationale: str
+    score: int
+    verdict: Verdict
+    rewrite: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.verdict is Verdict.NO_INTRO:
+            return {"rationale": self.rationale, "proposal": self.rewrite}
+        return {
+            "criteria": {c.name: {"met": c.met, "evidence": c.evidence} for c in self.criteria},
+            "rationale": self.rationale,
+            "score": self.score,
+            "verdict": self.verdict.value,
+            "rewrite": self.rewrite,
+        }
+
+
+class InvalidAnswer(ValueError):
+    """The answer is not valid JSON for the schema; the message lists every problem."""
+
+
+def parse_answer(text: str) -> Answer:
+    data = _json(text)
+    problems = problems_in(data)
+    if problems:
+        raise InvalidAnswer("; ".join(problems))
+    return _answer(data)
+
+
+def parse_proposal(text: str) -> Answer:
+    """A proposed introduction, as an answer whose verdict is `no_intro`."""
+    data = _json(text)
+    if not isinstance(data, dict):
+        raise InvalidAnswer("the answer is not a JSON object")
+    problems = _key_problems(data, PROPOSAL_SCHEMA["required"], "answer")
+    for key in ("rationale", "proposal"):
+        if key in data and (not isinstance(data[key], str) or not data[key].strip()):
+            problems.append(f"{key} must be a non-empty string")
+    if problems:
+        raise InvalidAnswer("; ".join(problems))
+    rationale = data["rationale"].strip()[:MAX_RATIONALE]
+    return Answer((), rationale, 1, Verdict.NO_INTRO, data["proposal"].strip())
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(_strip_fence(text))
+    except json.JSONDecodeError as err:
+        raise InvalidAnswer(f"not valid JSON ({err.msg} at character {err.pos})") from None
+
+
+def _strip_fence(text: str) -> str:
+    """JSON mode on some local servers wraps the object in a ```json fence."""
+    body = text.strip()
+    if body.startswith("```") and body.endswith("```"):
+        body = body.split("\n", 1)[1] if "\n" in body else ""
+        body = body.rsplit("```", 1)[0]
+    return body
+
+
+def problems_in(data: Any) -> list[str]:
+    if not isinstance(data, dict):
+        return ["the answer is not a JSON object"]
+    problems = _key_problems(data, SCHEMA["required"], "answer")
+    criteria = data.get("criteria")
+    if isinstance(criteria, dict):
+        problems += _key_problems(criteria, list(CRITERIA), "criteria")
+        for name in CRITERIA:
+            problems += _criterion_problems(name, criteria.get(name))
+    elif "criteria" in data:
+        problems.append("criteria must be an object")
+    problems += _field_problems(data)
+    return problems
+
+
+def _key_problems(data: dict[str, Any], required: list[str], where: str) -> list[str]:
+    missing = [k for k in required if k not in data]
+    extra = [k for k in data if k not in required]
+    found = [f"{where} lacks {', '.join(missing)}"] if missing else []
+    return found + ([f"{where} has unknown keys {', '.join(extra)}"] if extra else [])
+
+
+def _criterion_problems(name: str, value: Any) -> list[str]:
+    if value is None:
+        return []  # already reported as missing
+    if not isinstance(value, dict) or not isinstance(value.get("met"), bool):
+        return [f"criteria.{name} needs a boolean 'met'"]
+    if not isinstance(value.get("evidence"), str):
+        return [f"criteria.{name} needs a string 'evidence'"]
+    if len(value["evidence"]) > MAX_EVIDENCE:
+        return [f"criteria.{name}.evidence is longer than {MAX_EVIDENCE} characters"]
+    return []
+
+
+def _field_problems(data: dict[str, Any]) -> list[str]:
+    problems = []
+    score = data.get("score")
+    if "score" in data and (type(score) is not int or not 1 <= score <= 5):
+        problems.append(f"score must be a whole number from 1 to 5, not {score!r}")
+    verdict = data.get("verdict")
+    if "verdict" in data and verdict not in MODEL_VERDICTS:
+        problems.append(f"verdict must be one of {', '.join(MODEL_VERDICTS)}, not {verdict!r}")
+    rationale = data.get("rationale")
+    if "rationale" in data and (not isinstance(rationale, str) or not rationale.strip()):
+        problems.append("rationale must be a non-empty string")
+    elif isinstance(rationale, str) and len(rationale) > MAX_RATIONALE:
+        problems.append(f"rationale is longer than {MAX_RATIONALE} characters")
+    rewrite = data.get("rewrite")
+    if "rewrite" in data and rewrite is not None and not isinstance(rewrite, str):
+        problems.append("rewrite must be a string or null")
+    return problems
+
+
+def _answer(data: dict[str, Any]) -> Answer:
+    given = data["criteria"]
+    criteria = tuple(
+        Criterion(name, given[name]["met"], given[name]["evidence"]) for name in CRITERIA
+    )
+    rewrite = data["rewrite"]
+    if isinstance(rewrite, str) and not rewrite.strip():
+        rewrite = None
+    return Answer(
+        criteria, data["rationale"].strip(), data["score"], Verdict(data["verdict"]), rewrite
+    )

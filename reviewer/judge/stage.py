@@ -1,0 +1,244 @@
+"""Judge stage, the run: judge every figure of a review, concurrently, within the rate limits
+and the cost budget, and count what it spent.
+
+A figure without an introducing paragraph has the verdict `no_intro` by construction; the
+model is asked only to propose an introduction for it. Cached answers cost no budget. A figure
+that fails gets a `failed` judgment and the run goes on; an error that would fail every later
+call too (authentication, quota) stops the run, and the figures not reached are `skipped` with
+that reason."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from reviewer.judge.cache import Cached
+from reviewer.judge.chat import FatalError
+from reviewer.judge.cost import Price
+from reviewer.judge.llm import Answered, Judge, JudgeFailed
+from reviewer.judge.request import JudgeRequest
+from reviewer.judge.rewrite import check_rewrite
+from reviewer.model import Judgment, Usage
+
+StageProgress = Callable[["Tally", int], None]
+
+
+@dataclass(frozen=True)
+class Budget:
+    max_tokens: int
+    price: Price | None
+    max_cost: float | None = None
+    concurrency: int = 4
+    cache_only: bool = (
+        False  # --offline without cassettes: answers come from the cache or not at all
+    )
+
+
+@dataclass
+class Tally:
+    done: int = 0
+    requests: int = 0
+    cache_hits: int = 0
+    failed: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+    reserved: float = 0.0
+    fatal: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def usage(self) -> Usage:
+        return Usage(
+            self.requests, self.cache_hits, self.prompt_tokens, self.completion_tokens, self.cost
+        )
+
+
+def judge_all(
+    requests: Sequence[JudgeRequest],
+    judge: Judge,
+    budget: Budget,
+    progress: StageProgress | None = None,
+) -> tuple[list[Judgment], Tally]:
+    tally = Tally()
+    results: list[Judgment | None] = [None] * len(requests)
+    pending: list[int] = []
+    for i, request in enumerate(requests):
+        results[i] = _without_call(request, judge, budget, tally)
+        if results[i] is None:
+            pending.append(i)
+        else:
+            tally.done += 1
+    _run(pending, requests, judge, budget, tally, results, progress)
+    return [r or Judgment.skipped("not reached") for r in results], tally
+
+
+def _without_call(
+    request: JudgeRequest, judge: Judge, budget: Budget, tally: Tally
+) -> Judgment | None:
+    hit = judge.cached(request) if isinstance(judge, Cached) else None
+    if hit is not None:
+        tally.cache_hits += 1
+        return judgment_from(hit, request)
+    if budget.cache_only:
+        return Judgment.skipped("offline: no cached answer for this figure")
+    return None
+
+
+def _run(
+    pending: list[int],
+    requests: Sequence[JudgeRequest],
+    judge: Judge,
+    budget: Budget,
+    tally: Tally,
+    results: list[Judgment | None],
+    progress: StageProgress | None,
+) -> None:
+    total = len(requests)
+    with ThreadPoolExecutor(max(1, budget.concurrency), "reviewer-judge") as pool:
+        running: dict[Future[Judgment], int] = {}
+        queue = list(reversed(pending))
+        try:
+            while queue or running:
+                while queue and len(running) < budget.concurrency and not tally.fatal:
+                    i = queue.pop()
+                    reason = _over_budget(requests[i], judge, budget, tally)
+                    if reason:
+                        results[i] = Judgment.skipped(reason)
+                        tally.done += 1
+                        continue
+                    running[pool.submit(_one, requests[i], judge, budget, tally)] = i
+                if tally.fatal:
+                    for i in queue:
+                        results[i] = Judgment.skipped(f"run stopped: {tally.fatal}")
+                    queue.clear()
+                if not running:
+                    continue
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    results[running.pop(future)] = future.result()
+                    tally.done += 1
+                    if progress:
+                        progress(tally, total)
+        except BaseException:
+            for future in running:
+                future.cancel()
+            raise
+
+
+def _over_budget(request: JudgeRequest, judge: Judge, budget: Budget, tally: Tally) -> str | None:
+    if budget.max_cost is None or budget.price is None:
+        return None
+    worst = budget.price.cost(judge.estimate(request), budget.max_tokens)
+    with tally.lock:
+        if tally.cost + tally.reserved + worst > budget.max_cost:
+            return f"over the --max-cost budget of ${budget.max_cost:.2f}"
+        tally.reserved += worst
+    return None
+
+
+def _one(request: JudgeRequest, judge: Judge, budget: Budget, tally: Tally) -> Judgment:
+    worst = (
+        budget.price.cost(judge.estimate(request), budget.max_tokens)
+        if budget.max_cost is not None and budget.price
+        else 0.0
+    )
+    try:
+        answered = judge.answer(request)
+    except JudgeFailed as err:
+        _spend(
+            tally,
+            err.spent.requests,
+            err.spent.prompt_tokens,
+            err.spent.completion_tokens,
+            budget,
+            worst,
+            failed=True,
+        )
+        return Judgment.failed(err.reason)
+    except FatalError as err:
+        with tally.lock:
+            tally.fatal = tally.fatal or str(err)
+            tally.reserved -= worst
+        return Judgment.skipped(f"run stopped: {err}")
+    s = answered.spent
+    _spend(tally, s.requests, s.prompt_tokens, s.completion_tokens, budget, worst)
+    return judgment_from(answered, request)
+
+
+def _spend(
+    tally: Tally,
+    requests: int,
+    prompt: int,
+    completion: int,
+    budget: Budget,
+    reserved: float,
+    failed: bool = False,
+) -> None:
+    with tally.lock:
+        tally.requests += requests
+        tally.prompt_tokens += prompt
+        tally.completion_tokens += completion
+        tally.cost += budget.price.cost(prompt, completion) if budget.price else 0.0
+        tally.reserved -= reserved
+        tally.failed += failed
+
+
+def judgment_from(answered: Answered, request: JudgeRequest) -> Judgment:
+    answer, spent = answered.answer, answered.spent
+    rewrite = answer.rewrite
+    problems: tuple[str, ...] = ()
+    if rewrite is not None:
+        # A proposed introduction is checked as an edit of an empty paragraph: it may cite the
+        # figure and use the caption's and alt text's numbers, nothing more.
+        problems = check_rewrite(
+            request.intro or "",
+            rewrite,
+            figure_id=request.figure_id,
+            caption=request.caption,
+            alt=request.alt,
+        )
+    return Judgment(
+        answered.status,
+        score=answer.score,
+        verdict=answer.verdict,
+        rationale=answer.rationale,
+        rewrite=None if problems else rewrite,
+        rewrite_problems=problems,
+        model=answered.model,
+        criteria=answer.criteria,
+        rejected_rewrite=rewrite if problems else None,
+        requests=spent.requests,
+        prompt_tokens=spent.prompt_tokens,
+        completion_tokens=spent.completion_tokens,
+    )
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a run would send, for --dry-run: counted offline, nothing is called."""
+
+    figures: int
+    no_intro: int
+    cached: int
+    requests: int
+    prompt_tokens: int
+    max_output_tokens: int
+    cost_usd: float | None
+
+
+def estimate_all(requests: Sequence[JudgeRequest], judge: Judge, budget: Budget) -> Estimate:
+    no_intro = sum(r.intro is None for r in requests)
+    hits = 0
+    prompt = 0
+    send = 0
+    for request in requests:
+        if isinstance(judge, Cached) and judge.cached(request) is not None:
+            hits += 1
+            continue
+        send += 1
+        prompt += judge.estimate(request)
+    output = send * budget.max_tokens
+    cost = budget.price.cost(prompt, output) if budget.price else None
+    return Estimate(len(requests), no_intro, hits, send, prompt, output, cost)

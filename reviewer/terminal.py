@@ -1,0 +1,95 @@
+"""What `review` prints on the terminal (stderr): progress while it works, and the one-screen
+summary after. The audit itself goes through the renderers."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from reviewer.judge.stage import Estimate, Tally
+from reviewer.model import Report, Severity, Usage
+from reviewer.output import quarto_renders
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _live() -> bool:
+    return sys.stderr.isatty()
+
+
+def reading(n: int, total: int, name: str) -> None:
+    if total > 1 and _live():
+        end = "\n" if n == total else ""
+        sys.stderr.write(f"\r\033[Kreading [{n}/{total}] {name}{end}")
+        sys.stderr.flush()
+
+
+class Judging:
+    """A one-line progress bar for the LLM stage: done, cache hits, failures, tokens, cost, ETA.
+    Without a terminal it prints a line every tenth of the way, so logs show progress too."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.shown = -1
+
+    def __call__(self, tally: Tally, total: int) -> None:
+        done = tally.done
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / done * (total - done) if done else 0.0
+        line = (
+            f"judging [{done}/{total}] {tally.cache_hits} cached, {tally.failed} failed, "
+            f"{tally.prompt_tokens + tally.completion_tokens:,} tokens, ${tally.cost:.4f}, "
+            f"ETA {int(eta) // 60}:{int(eta) % 60:02d}"
+        )
+        if _live():
+            sys.stderr.write(f"\r\033[K{line}" + ("\n" if done == total else ""))
+            sys.stderr.flush()
+        elif total and (step := done * 10 // total) != self.shown:
+            self.shown = step
+            sys.stderr.write(line + "\n")
+
+
+def summary(report: Report, destination: Path | None, folder: str) -> list[str]:
+    figures = sum(len(a.figures) for a in report.files)
+    counts = {s: sum(f.severity is s for f in report.findings) for s in Severity}
+    detail = ", ".join(f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
+    line = f"review: {_plural(figures, 'figure')}, {_plural(len(report.findings), 'finding')}"
+    line += f" ({detail})" if detail else ""
+    if destination is not None:
+        line += f"; audit written to {destination}"
+    lines = [line]
+    if report.llm_note:
+        lines.append(f"review: LLM stage {report.llm_note}")
+    if report.usage.requests or report.usage.cache_hits:
+        lines.append(f"review: {usage_line(report.usage)}")
+    if destination is not None and quarto_renders(folder):
+        lines.append(f"review: note: Quarto will render {folder}/; name it _{folder} instead")
+    return lines
+
+
+def usage_line(usage: Usage) -> str:
+    tokens = usage.prompt_tokens + usage.completion_tokens
+    return (
+        f"{_plural(usage.requests, 'request')}, {_plural(usage.cache_hits, 'cache hit')}, "
+        f"{tokens:,} tokens ({usage.prompt_tokens:,} in, {usage.completion_tokens:,} out), "
+        f"${usage.cost_usd:.4f}"
+    )
+
+
+def dry_run(estimate: Estimate, model: str, prices_date: str) -> str:
+    cost = (
+        f"at most ${estimate.cost_usd:.4f} with {model} (list prices of {prices_date})"
+        if estimate.cost_usd is not None
+        else f'unknown: no price for {model}; add [prices."{model}"] to reviewer.toml'
+    )
+    return (
+        f"dry run: {_plural(estimate.figures, 'figure')}: "
+        f"{estimate.cached} answered by the cache, {_plural(estimate.requests, 'request')} to "
+        f"send ({estimate.no_intro} of them propose an introduction for an unreferenced figure)\n"
+        f"tokens: {estimate.prompt_tokens:,} prompt (counted offline) + at most "
+        f"{estimate.max_output_tokens:,} output\n"
+        f"estimated cost: {cost}\n"
+    )
