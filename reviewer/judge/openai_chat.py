@@ -62,8 +62,11 @@ class OpenAIChat:
             completion = raw.parse()
         except openai.APIError as err:
             raise _mapped(err) from None
-        if not completion.choices:
-            raise TransientError("the server answered with no choices")
+        except ValueError as err:  # a 200 whose JSON body is cut or garbled
+            raise TransientError(f"the server's answer is not valid JSON ({err})") from None
+        # A proxy's HTML page with status 200 parses to a str, not a completion.
+        if not getattr(completion, "choices", None):
+            raise TransientError("the server's answer holds no completion")
         choice = completion.choices[0]
         usage = completion.usage
         return ChatReply(

@@ -179,7 +179,7 @@ def _sentences(text: str) -> list[str]:
 def _criteria(item: FigureAudit) -> list[str]:
     rows = []
     for c in item.judgment.criteria:
-        evidence = f": “{c.evidence}”" if c.evidence else ""
+        evidence = f": “{' '.join(c.evidence.split())}”" if c.evidence else ""
         rows.append(f"- {'✓' if c.met else '✗'} {_CRITERIA.get(c.name, c.name)}{evidence}")
     return [*rows, ""] if rows else []
 
