@@ -18,7 +18,7 @@ from typing import Any
 import openai
 import pytest
 
-from reviewer.judge.schema import SCHEMA, SCHEMA_NAME, parse_answer
+from reviewer.judge.schema import SCHEMA, SCHEMA_NAME, parse_answer, parse_proposal
 from reviewer.judge.tokens import count_text
 from reviewer.model import Verdict
 
@@ -134,9 +134,15 @@ def test_verdict_follows_word_overlap(paragraph: str, verdict: str, score: int) 
     assert parse_answer(json.dumps(answer)).verdict == verdict
 
 
-def test_no_introducing_paragraph_answers_mentions_only() -> None:
+def test_a_figure_without_a_paragraph_gets_a_proposed_introduction() -> None:
     prompt = PROMPT.replace(f"<introducing_paragraph>{PARAGRAPH}</introducing_paragraph>", "")
-    answer = judgment({"messages": messages(prompt)})
+    answer = parse_proposal(json.dumps(judgment({"messages": messages(prompt)})))
+    assert answer.rationale.startswith("[fake server]")
+    assert answer.rewrite is not None and answer.rewrite.startswith("@fig-")
+
+
+def test_a_request_without_any_figure_answers_mentions_only() -> None:
+    answer = judgment({"messages": [{"role": "user", "content": "Hello"}]})
     assert (answer["verdict"], answer["rewrite"]) == ("mentions_only", None)
     assert parse_answer(json.dumps(answer)).rationale.startswith("[fake server]")
 
