@@ -23,6 +23,7 @@ LOOK_WORDS = (
 )  # fmt: skip
 _LOOK = re.compile(r"\b(?:" + "|".join(LOOK_WORDS) + r")\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]{4,}")
+_REFERENCE = re.compile(r"@[\w-]+")  # `@fig-wind` names the figure; it does not describe it
 _UNSAFE = re.compile(r"[\d@\[\]$`*_^~<>{}\\#|=/]")  # digits and Markdown syntax
 
 
@@ -38,7 +39,7 @@ def judgment(body: dict[str, Any]) -> dict[str, Any]:
         figure = figure_prompt(body)
         return proposal(figure) if figure else _without_intro()
     figure_words = words(tag(prompt, "caption") + " " + tag(prompt, "alt"))
-    shared = figure_words & words(paragraph)
+    shared = figure_words & words(_REFERENCE.sub(" ", paragraph))
     ratio = len(shared) / len(figure_words) if figure_words else 0.0
     verdict, score = grade(ratio)
     return {
