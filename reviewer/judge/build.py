@@ -90,7 +90,8 @@ def build_stage(config: Config, mode: Mode) -> Stage:
         judge = Cached(judge, cache, read=not (mode.refresh or mode.record))
     budget = Budget(
         max_tokens=config.max_output_tokens,
-        price=price_for(config.model, config.prices),
+        # Replayed exchanges cost nothing; recorded usage is still counted.
+        price=None if mode.replay else price_for(config.model, config.prices),
         max_cost=config.max_cost,
         concurrency=config.concurrency,
         cache_only=mode.offline and not mode.replay,
