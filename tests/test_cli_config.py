@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from .cliutil import WARNING_ONLY, one_error_line, run, write
+from .conftest import ROOT
 
 Cap = pytest.CaptureFixture[str]
 
@@ -144,6 +145,10 @@ def test_output_dir_from_toml(project: Path, capsys: Cap) -> None:
         "[checks]\nfar_before_lines = -3\n",
         "fail_on = \n",
         "[output\n",
+        "[llm]\nconcurrency = 0\n",
+        '[llm]\nvision = "sometimes"\n',
+        '[llm]\nmax_cost = "cheap"\n',
+        '[prices."my-model"]\ninput = 0.1\n',
     ],
 )
 def test_invalid_toml_exits_2_and_names_the_file(content: str, project: Path, capsys: Cap) -> None:
@@ -162,6 +167,23 @@ def test_invalid_environment_value_exits_2(
     result = run(capsys, CHAPTER, "-o", "-")
     assert result.code == 2
     assert "yaml" in one_error_line(result.err)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("REVIEWER_CONCURRENCY", "many"),
+        ("REVIEWER_ENDPOINT", "bedrock"),
+        ("REVIEWER_MAX_COST", "0"),
+    ],
+)
+def test_invalid_llm_setting_exits_2_naming_its_variable(
+    variable: str, value: str, project: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(variable, value)
+    result = run(capsys, CHAPTER, "-o", "-")
+    assert result.code == 2
+    assert variable in one_error_line(result.err)
 
 
 def test_invalid_option_value_exits_2(project: Path, capsys: Cap) -> None:
@@ -210,3 +232,14 @@ def test_invalid_environment_value_names_the_variable(
     line = one_error_line(result.err)
     assert "REVIEWER_FAIL_ON" in line
     assert "reviewer.toml" not in line
+
+
+def test_the_example_config_is_valid_and_documents_every_key(tmp_path: Path) -> None:
+    from reviewer.config import CONFIG_KEYS, load_config
+
+    example = ROOT / "config.example.toml"
+    text = example.read_text(encoding="utf-8")
+    load_config(tmp_path, explicit=example, environ={})
+    for key, (_, name, variable) in CONFIG_KEYS.items():
+        assert name in text, key
+        assert variable in text, key
