@@ -135,11 +135,15 @@ def _requests(
     ]
 
 
+def judge_requests(target: Plan, progress: Progress | None = None) -> list[JudgeRequest]:
+    """What the LLM stage would be asked about each figure, in reading order."""
+    extractions, _ = _extract_all(target, progress)
+    return _requests(extractions, pair(extractions), target)
+
+
 def dry_run(target: Plan, stage: Stage, progress: Progress | None = None) -> Estimate:
     """What judging would send and cost, without calling anything."""
-    extractions, _ = _extract_all(target, progress)
-    requests = _requests(extractions, pair(extractions), target)
-    return estimate_all(requests, stage.judge, stage.budget)
+    return estimate_all(judge_requests(target, progress), stage.judge, stage.budget)
 
 
 def _note(stage: Stage, judgments: list[Judgment], tally: Tally) -> str:

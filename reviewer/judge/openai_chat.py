@@ -6,6 +6,7 @@ message that says what to do."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,8 @@ from reviewer.judge.chat import (
     TransientError,
 )
 
-REPLAY_URL = "http://replay.invalid/v1"  # never resolved: the replay transport answers first
+REPLAY_URL = "http://replay.invalid/v1"
+_REASONING = re.compile(r"^(o\d|gpt-5)")  # never resolved: the replay transport answers first
 
 
 class OpenAIChat:
@@ -83,13 +85,16 @@ class OpenAIChat:
         # OpenAI's own API wants max_completion_tokens; many compatible servers know only
         # max_tokens.
         budget = "max_completion_tokens" if self.endpoint == "openai" else "max_tokens"
-        return {
+        arguments = {
             "model": call.model,
             "messages": list(call.messages),
             "temperature": call.temperature,
             budget: call.max_tokens,
             "response_format": dict(call.response_format),
         }
+        if _REASONING.match(call.model):
+            del arguments["temperature"]  # OpenAI's reasoning models accept only the default
+        return arguments
 
 
 def limits_from(headers: Mapping[str, str]) -> Limits:
