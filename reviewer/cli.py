@@ -27,24 +27,25 @@ Examples:
   review chapter.qmd               audit one chapter into _review/chapter.audit.md
   review book/ --format json -o -  a whole book (folder or _quarto.yml), JSON on stdout
   review chapter.qmd -f concise    path:line: CODE message, one finding per line
-
-  review chapter.qmd --dry-run      what judging would send and cost, without calling
+  review chapter.qmd --dry-run     what judging would send and cost; no call
   review chapter.qmd --base-url http://localhost:11434/v1 --model llama3.1
                                    judge with a local OpenAI-compatible server
   review examples/chapter.qmd --replay cassettes/examples
-                                   replay recorded HTTP exchanges, no network
+                                   judge from recorded HTTP cassettes, offline
 
-The LLM stage runs when OPENAI_API_KEY or a base URL is set. Answers are cached (see
-`review cache stats`), so a second run of an unchanged chapter costs nothing.
+The LLM stage runs when OPENAI_API_KEY or a base URL is set; without either, one line says
+how to turn it on. Answers are cached, so a second run of an unchanged chapter costs
+nothing; a killed run keeps what it received.
 
 Other commands: `review rules` lists every finding code; `review explain CODE` explains one;
-`review cache stats|clear` shows or empties the answer cache.
+`review cache stats` shows where the answer cache is and its size; `review cache clear`
+empties it.
 
 Exit codes: 0 no finding at or above --fail-on; 1 some; 2 the review could not run
-(bad input or configuration); 130 interrupted.
+(bad input or configuration, a refused API key, no quota left); 130 interrupted.
 
-Settings come from options, then REVIEWER_* environment variables, then the nearest
-reviewer.toml above the chapter (see config.example.toml)."""
+Settings come from options, then REVIEWER_* and OPENAI_* environment variables, then the
+nearest reviewer.toml above the chapter (see config.example.toml)."""
 
 _review_app = typer.Typer(add_completion=False, rich_markup_mode=None)
 _commands_app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True)
@@ -207,7 +208,9 @@ def _review(
     Finds every figure (images, figure divs, code cells, diagrams, sub-figures, included and
     embedded ones), pairs each with the paragraph that first references it, and reports
     figures that are never referenced, references to undefined figures, missing captions or
-    alt text, and figures placed far from their introduction.
+    alt text, and figures placed far from their introduction. With a model configured, it
+    then judges whether each introducing paragraph explains its figure (score, verdict,
+    rationale) and suggests a rewrite that passed mechanical checks.
     """
     overrides = {
         "format": fmt and fmt.value,
@@ -345,13 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"review: error: {err}", err=True)
         return 2
     except (KeyboardInterrupt, typer.Abort):
-        typer.echo("review: interrupted; answers received so far are in the cache", err=True)
-        if _judging_threads():
-            # Requests still in flight would hold the exit for up to their timeout; the cache
-            # commits each answer on its own, so there is nothing left to save.
-            sys.stderr.flush()
-            os._exit(130)
-        return 130
+        return _interrupted()
     except typer.TyperException as err:
         show = getattr(err, "show", None)
         if show:
@@ -360,4 +357,16 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return 0
+    if result == 130:  # typer turns Ctrl-C inside the command into this exit code
+        return _interrupted()
     return result if isinstance(result, int) else 0
+
+
+def _interrupted() -> int:
+    sys.stderr.write("review: interrupted; answers received so far are in the cache\n")
+    sys.stderr.flush()
+    if _judging_threads():
+        # Requests still in flight would hold the exit for up to their timeout; the cache
+        # commits each answer on its own, so there is nothing left to save.
+        os._exit(130)
+    return 130

@@ -1,0 +1,152 @@
+"""The command line around the LLM stage: cache commands, prompt overrides, option conflicts,
+and Ctrl-C while requests are in flight."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from reviewer.judge.request import PROMPT_FILES
+from tests.cliutil import one_error_line, run, write
+from tests.conftest import FIXTURES, ROOT
+from tests.fake_openai import FakeOpenAI
+
+Cap = pytest.CaptureFixture[str]
+CHAPTER = (FIXTURES / "judge" / "weather.qmd").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("REVIEWER_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_cache_stats_and_clear(capsys: Cap, tmp_path: Path, cache: Path) -> None:
+    chapter = write(tmp_path / "weather.qmd", CHAPTER)
+    with FakeOpenAI() as fake:
+        run(capsys, str(chapter), "--base-url", fake.base_url, "-o", "-")
+    stats = run(capsys, "cache", "stats")
+    assert stats.code == 0
+    assert f"cache: {cache}" in stats.out and "answers: 5" in stats.out
+    cleared = run(capsys, "cache", "clear")
+    assert "removed 5 answers" in cleared.out
+    assert "answers: 0" in run(capsys, "cache", "stats").out
+
+
+def test_prompts_dir_overrides_a_prompt_and_asks_again(
+    capsys: Cap, tmp_path: Path, cache: Path
+) -> None:
+    chapter = write(tmp_path / "weather.qmd", CHAPTER)
+    mine = write(tmp_path / "prompts" / "system.md", "You are a strict reviewer of figures.\n")
+    with FakeOpenAI() as fake:
+        run(capsys, str(chapter), "--base-url", fake.base_url, "-o", "-")
+        run(
+            capsys,
+            str(chapter),
+            "--base-url",
+            fake.base_url,
+            "-o",
+            "-",
+            "--prompts",
+            str(mine.parent),
+        )
+        assert fake.count() == 10  # a new prompt is a new question: nothing came from the cache
+        systems = {r.body["messages"][0]["content"] for r in fake.log[5:]}
+    assert systems == {"You are a strict reviewer of figures.\n"}
+
+
+def test_every_shipped_prompt_is_in_the_package() -> None:
+    from importlib import resources
+
+    for name in PROMPT_FILES:
+        shipped = resources.files("reviewer.prompts").joinpath(name).read_text("utf-8")
+        assert shipped == (ROOT / "prompts" / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--record", "tape", "--replay", "tape"), "--record needs a live endpoint"),
+        (("--replay", "no-such-folder"), "no such cassette folder"),
+        (("--prompts", "no-such-folder", "--base-url", "http://127.0.0.1:9/v1"), "prompts"),
+        (("--dry-run",), "--dry-run needs the LLM stage"),
+    ],
+)
+def test_bad_llm_options_exit_2_with_one_line(
+    extra: tuple[str, ...],
+    message: str,
+    capsys: Cap,
+    tmp_path: Path,
+    cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "tape" / "cassette.json", "{}")
+    chapter = write(tmp_path / "weather.qmd", CHAPTER)
+    result = run(capsys, str(chapter), "-o", "-", *extra)
+    assert result.code == 2
+    assert message in one_error_line(result.err)
+
+
+def test_ctrl_c_while_judging_exits_130_at_once_and_keeps_the_answers(
+    tmp_path: Path, cache: Path
+) -> None:
+    chapter = write(tmp_path / "weather.qmd", CHAPTER)
+    write(tmp_path / "reviewer.toml", "[llm]\nconcurrency = 1\n")
+    with FakeOpenAI(latency=0.5) as fake:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "REVIEWER_CACHE_DIR": str(cache)}
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "reviewer",
+                str(chapter),
+                "--base-url",
+                fake.base_url,
+                "-o",
+                str(tmp_path / "audit.md"),
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            # A shell's background job ignores SIGINT, and a child would inherit that.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        deadline = time.monotonic() + 30
+        while fake.count() < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        _, err = process.communicate(timeout=30)
+        stopped = time.monotonic() - started
+        answered = sum(1 for r in fake.log if r.status == 200)
+    assert process.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert stopped < 5  # it does not wait for the request in flight to time out
+    assert not (tmp_path / "audit.md").exists()  # no half-written audit
+    with FakeOpenAI() as again:
+        run_again = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "reviewer",
+                str(chapter),
+                "--base-url",
+                again.base_url,
+                "-o",
+                "-",
+                "-q",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        assert run_again.returncode == 0, run_again.stderr
+        assert again.count() <= 5 - answered + 1  # only what had no answer yet (+ in flight)
