@@ -7,12 +7,13 @@ import os
 import signal
 import subprocess
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
 import pytest
 
-from reviewer.judge.request import PROMPT_FILES
+from reviewer.judge.request import PROMPT_FILES, shipped_prompt
 from tests.cliutil import one_error_line, run, write
 from tests.conftest import FIXTURES, ROOT
 from tests.fake_openai import FakeOpenAI
@@ -61,12 +62,18 @@ def test_prompts_dir_overrides_a_prompt_and_asks_again(
     assert systems == {"You are a strict reviewer of figures.\n"}
 
 
-def test_every_shipped_prompt_is_in_the_package() -> None:
-    from importlib import resources
-
+def test_the_installed_package_ships_every_prompt() -> None:
+    """The prompts sit at the top of the repository and install as reviewer.prompts (the
+    tests import the source tree, so this looks in site-packages itself)."""
+    site = Path(sysconfig.get_paths()["purelib"])
+    finders = list(site.glob("__editable___reviewer_*_finder.py"))
     for name in PROMPT_FILES:
-        shipped = resources.files("reviewer.prompts").joinpath(name).read_text("utf-8")
-        assert shipped == (ROOT / "prompts" / name).read_text(encoding="utf-8")
+        mine = (ROOT / "prompts" / name).read_text(encoding="utf-8")
+        assert shipped_prompt(name) == mine
+        if finders:  # an editable install maps the package onto the top-level folder
+            assert f"'reviewer.prompts': '{ROOT / 'prompts'}'" in finders[0].read_text("utf-8")
+        else:
+            assert (site / "reviewer" / "prompts" / name).read_text(encoding="utf-8") == mine
 
 
 @pytest.mark.parametrize(

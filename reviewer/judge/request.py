@@ -38,12 +38,21 @@ def load_prompts(directory: Path | None = None) -> Prompts:
             if override is not None and override.is_file():
                 texts.append(override.read_text(encoding="utf-8"))
             else:
-                texts.append(resources.files("reviewer.prompts").joinpath(name).read_text("utf-8"))
+                texts.append(shipped_prompt(name))
         except (OSError, UnicodeDecodeError) as err:
             raise ReviewerError(f"cannot read the prompt {name} ({err})") from None
     if directory is not None and not directory.is_dir():
         raise ReviewerError(f"{directory}: no such prompts folder (--prompts)")
     return Prompts(*texts)
+
+
+def shipped_prompt(name: str) -> str:
+    try:
+        return resources.files("reviewer.prompts").joinpath(name).read_text("utf-8")
+    except ModuleNotFoundError:
+        # A source checkout imported directly (as the tests do) has the prompts at the top of
+        # the repository, where the wheel's package-dir mapping takes them from.
+        return (Path(__file__).resolve().parents[2] / "prompts" / name).read_text("utf-8")
 
 
 @dataclass(frozen=True)
