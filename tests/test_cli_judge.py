@@ -83,6 +83,10 @@ def test_the_installed_package_ships_every_prompt() -> None:
         (("--replay", "no-such-folder"), "no such cassette folder"),
         (("--prompts", "no-such-folder", "--base-url", "http://127.0.0.1:9/v1"), "prompts"),
         (("--dry-run",), "--dry-run needs the LLM stage"),
+        (
+            ("--max-cost", "1", "--model", "my-llama", "--base-url", "http://127.0.0.1:9/v1"),
+            '--max-cost needs a price for my-llama; add [prices."my-llama"]',
+        ),
     ],
 )
 def test_bad_llm_options_exit_2_with_one_line(

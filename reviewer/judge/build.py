@@ -88,10 +88,16 @@ def build_stage(config: Config, mode: Mode) -> Stage:
     if not mode.no_cache and not mode.replay:
         cache = AnswerCache(cache_location(config))
         judge = Cached(judge, cache, read=not (mode.refresh or mode.record))
+    price = price_for(config.model, config.prices)
+    if config.max_cost is not None and price is None and not mode.replay:
+        raise ReviewerError(
+            f'--max-cost needs a price for {config.model}; add [prices."{config.model}"] '
+            "with input and output USD per million tokens to reviewer.toml"
+        )
     budget = Budget(
         max_tokens=config.max_output_tokens,
         # Replayed exchanges cost nothing; recorded usage is still counted.
-        price=None if mode.replay else price_for(config.model, config.prices),
+        price=None if mode.replay else price,
         max_cost=config.max_cost,
         concurrency=config.concurrency,
         cache_only=mode.offline and not mode.replay,

@@ -70,7 +70,7 @@ def judge_all(
             pending.append(i)
         else:
             tally.done += 1
-    _run(pending, requests, judge, budget, tally, results, progress)
+    _Run(requests, judge, budget, tally, results, progress).go(pending)
     return [r or Judgment.skipped("not reached") for r in results], tally
 
 
@@ -86,45 +86,58 @@ def _without_call(
     return None
 
 
-def _run(
-    pending: list[int],
-    requests: Sequence[JudgeRequest],
-    judge: Judge,
-    budget: Budget,
-    tally: Tally,
-    results: list[Judgment | None],
-    progress: StageProgress | None,
-) -> None:
-    total = len(requests)
-    with ThreadPoolExecutor(max(1, budget.concurrency), "reviewer-judge") as pool:
-        running: dict[Future[Judgment], int] = {}
+class _Run:
+    """Keeps up to `concurrency` figures in flight and collects their judgments in order."""
+
+    def __init__(
+        self,
+        requests: Sequence[JudgeRequest],
+        judge: Judge,
+        budget: Budget,
+        tally: Tally,
+        results: list[Judgment | None],
+        progress: StageProgress | None,
+    ) -> None:
+        self.requests, self.judge, self.budget = requests, judge, budget
+        self.tally, self.results, self.progress = tally, results, progress
+        self.running: dict[Future[Judgment], int] = {}
+
+    def go(self, pending: list[int]) -> None:
+        pool = ThreadPoolExecutor(max(1, self.budget.concurrency), "reviewer-judge")
         queue = list(reversed(pending))
         try:
-            while queue or running:
-                while queue and len(running) < budget.concurrency and not tally.fatal:
-                    i = queue.pop()
-                    reason = _over_budget(requests[i], judge, budget, tally)
-                    if reason:
-                        results[i] = Judgment.skipped(reason)
-                        tally.done += 1
-                        continue
-                    running[pool.submit(_one, requests[i], judge, budget, tally)] = i
-                if tally.fatal:
-                    for i in queue:
-                        results[i] = Judgment.skipped(f"run stopped: {tally.fatal}")
-                    queue.clear()
-                if not running:
-                    continue
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    results[running.pop(future)] = future.result()
-                    tally.done += 1
-                    if progress:
-                        progress(tally, total)
-        except BaseException:
-            for future in running:
-                future.cancel()
-            raise
+            while queue or self.running:
+                self._submit(pool, queue)
+                if self.running:
+                    self._collect()
+        finally:
+            # On Ctrl-C, don't wait for requests in flight: what they bring back is not
+            # needed, and every answer already received is in the cache.
+            pool.shutdown(wait=not self.running, cancel_futures=True)
+
+    def _submit(self, pool: ThreadPoolExecutor, queue: list[int]) -> None:
+        tally = self.tally
+        while queue and len(self.running) < self.budget.concurrency and not tally.fatal:
+            i = queue.pop()
+            reason = _over_budget(self.requests[i], self.judge, self.budget, tally)
+            if reason:
+                self.results[i] = Judgment.skipped(reason)
+                tally.done += 1
+                continue
+            future = pool.submit(_one, self.requests[i], self.judge, self.budget, tally)
+            self.running[future] = i
+        if tally.fatal:
+            for i in queue:
+                self.results[i] = Judgment.skipped(f"run stopped: {tally.fatal}")
+            queue.clear()
+
+    def _collect(self) -> None:
+        finished, _ = wait(self.running, return_when=FIRST_COMPLETED)
+        for future in finished:
+            self.results[self.running.pop(future)] = future.result()
+            self.tally.done += 1
+            if self.progress:
+                self.progress(self.tally, len(self.requests))
 
 
 def _over_budget(request: JudgeRequest, judge: Judge, budget: Budget, tally: Tally) -> str | None:
