@@ -143,7 +143,8 @@ def judge_requests(target: Plan, progress: Progress | None = None) -> list[Judge
 
 def dry_run(target: Plan, stage: Stage, progress: Progress | None = None) -> Estimate:
     """What judging would send and cost, without calling anything."""
-    return estimate_all(judge_requests(target, progress), stage.judge, stage.budget)
+    requests = judge_requests(target, progress)
+    return estimate_all(requests, stage.judge, stage.budget, stage.settings.vision)
 
 
 def _note(stage: Stage, judgments: list[Judgment], tally: Tally) -> str:

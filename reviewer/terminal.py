@@ -90,6 +90,11 @@ def dry_run(estimate: Estimate, model: str, prices_date: str) -> str:
         f"{estimate.cached} answered by the cache, {_plural(estimate.requests, 'request')} to "
         f"send ({estimate.no_intro} of them propose an introduction for an unreferenced figure)\n"
         f"tokens: {estimate.prompt_tokens:,} prompt (counted offline) + at most "
-        f"{estimate.max_output_tokens:,} output\n"
-        f"estimated cost: {cost}\n"
+        f"{estimate.max_output_tokens:,} output"
+        + (
+            f", plus {_plural(estimate.images, 'attached image')} (not counted)"
+            if estimate.images
+            else ""
+        )
+        + f"\nestimated cost: {cost}\n"
     )

@@ -82,9 +82,9 @@ class OpenAIChat:
         )
 
     def _arguments(self, call: ChatCall) -> dict[str, Any]:
-        # OpenAI's own API wants max_completion_tokens; many compatible servers know only
-        # max_tokens.
-        budget = "max_completion_tokens" if self.endpoint == "openai" else "max_tokens"
+        # OpenAI's and Azure's APIs want max_completion_tokens; many compatible servers know
+        # only max_tokens.
+        budget = "max_tokens" if self.endpoint == "compatible" else "max_completion_tokens"
         arguments = {
             "model": call.model,
             "messages": list(call.messages),
@@ -156,7 +156,10 @@ def _status(err: openai.APIStatusError) -> ChatError:
     if status == 404:
         return FatalError(f"404 from the endpoint ({message}); check --model and --base-url")
     if code == "context_length_exceeded":
-        return RequestError(f"the prompt is too long for the model ({message})")
+        return RequestError(
+            f"the prompt is too long for the model ({message}); choose a model with a longer "
+            "context, or --vision off if images are attached"
+        )
     if "response_format" in message or "json_schema" in message:
         return SchemaUnsupported(message)
     return RequestError(f"the endpoint rejected the request ({status}: {message})")

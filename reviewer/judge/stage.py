@@ -239,19 +239,21 @@ class Estimate:
     prompt_tokens: int
     max_output_tokens: int
     cost_usd: float | None
+    images: int = 0  # images that would be attached; their tokens are not counted
 
 
-def estimate_all(requests: Sequence[JudgeRequest], judge: Judge, budget: Budget) -> Estimate:
+def estimate_all(
+    requests: Sequence[JudgeRequest], judge: Judge, budget: Budget, vision: bool = False
+) -> Estimate:
     no_intro = sum(r.intro is None for r in requests)
-    hits = 0
-    prompt = 0
-    send = 0
+    hits = prompt = send = images = 0
     for request in requests:
         if isinstance(judge, Cached) and judge.cached(request) is not None:
             hits += 1
             continue
         send += 1
         prompt += judge.estimate(request)
+        images += len(request.attachable()) if vision else 0
     output = send * budget.max_tokens
     cost = budget.price.cost(prompt, output) if budget.price else None
-    return Estimate(len(requests), no_intro, hits, send, prompt, output, cost)
+    return Estimate(len(requests), no_intro, hits, send, prompt, output, cost, images)
