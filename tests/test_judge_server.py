@@ -245,3 +245,17 @@ def test_without_an_endpoint_one_line_says_how_to_enable_it(
     assert result.code == 0
     notes = [line for line in result.err.splitlines() if "OPENAI_API_KEY" in line]
     assert len(notes) == 1 and "--base-url" in notes[0]
+
+
+def test_the_same_question_twice_in_one_run_is_asked_once(
+    capsys: Cap, tmp_path: Path, cache: Path, server: FakeOpenAI
+) -> None:
+    """Books copy chapters (an old and a new edition side by side): identical figures are
+    answered from the cache as soon as the first answer is stored, and counted as hits."""
+    write(tmp_path / "book" / "reviewer.toml", "[llm]\nconcurrency = 1\n")
+    one = chapter(tmp_path)
+    two = write(tmp_path / "book" / "copy.qmd", CHAPTER)
+    result = run(capsys, str(one), str(two), "--base-url", server.base_url, "-f", "json", "-o", "-")
+    usage = result.json()["usage"]
+    assert server.count() == usage["requests"] < 2 * FIGURES
+    assert usage["cache_hits"] == 2 * FIGURES - usage["requests"]

@@ -20,7 +20,7 @@ from reviewer.judge.cost import Price
 from reviewer.judge.llm import Answered, Judge, JudgeFailed
 from reviewer.judge.request import JudgeRequest
 from reviewer.judge.rewrite import check_rewrite
-from reviewer.model import Judgment, Usage
+from reviewer.model import Judgment, JudgmentStatus, Usage
 
 StageProgress = Callable[["Tally", int], None]
 
@@ -177,6 +177,11 @@ def _one(request: JudgeRequest, judge: Judge, budget: Budget, tally: Tally) -> J
         return Judgment.skipped(f"run stopped: {err}")
     s = answered.spent
     _spend(tally, s.requests, s.prompt_tokens, s.completion_tokens, budget, worst)
+    if answered.status is JudgmentStatus.CACHED:
+        # The same question twice in one run (a figure copied between chapters): the first
+        # answer was stored while this one waited its turn.
+        with tally.lock:
+            tally.cache_hits += 1
     return judgment_from(answered, request)
 
 
