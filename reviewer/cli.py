@@ -7,19 +7,18 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from reviewer import __version__, terminal
+from reviewer import __version__, commands, terminal
 from reviewer.config import VISION, FailOn, load_config
 from reviewer.errors import ReviewerError
-from reviewer.judge.build import Mode, Stage, build_stage, cache_location, off_reason
+from reviewer.judge.build import Mode, Stage, build_stage, off_reason
 from reviewer.judge.cost import PRICES_DATE
 from reviewer.output import default_output, write_atomic
 from reviewer.pipeline import Unjudged, dry_run, plan, review
 from reviewer.render import Format, render
-from reviewer.rules import BY_CODE, RULES
 
 EPILOG = """\
 \b
@@ -48,10 +47,6 @@ Settings come from options, then REVIEWER_* and OPENAI_* environment variables, 
 nearest reviewer.toml above the chapter (see config.example.toml)."""
 
 _review_app = typer.Typer(add_completion=False, rich_markup_mode=None)
-_commands_app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True)
-_cache_app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True)
-_commands_app.add_typer(_cache_app, name="cache", help="Show or empty the answer cache.")
-SUBCOMMANDS = ("rules", "explain", "cache")
 _LLM = "LLM stage"
 
 
@@ -282,65 +277,13 @@ def _destination(
     return default_output(root, chapters, folder, fmt.suffix)
 
 
-@_commands_app.command("rules")
-def _rules() -> None:
-    """List every finding code with its severity and one-line summary."""
-    for rule in RULES:
-        typer.echo(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<28} {rule.summary}")
-
-
-@_commands_app.command("explain")
-def _explain(code: Annotated[str, typer.Argument(help="A finding code, e.g. FIG003.")]) -> None:
-    """Explain one finding code: what it checks, why it matters, and an example fix."""
-    rule = BY_CODE.get(code.upper())
-    if rule is None:
-        raise ReviewerError(f"unknown code '{code}'; `review rules` lists them all")
-    typer.echo(
-        f"{rule.code} {rule.name} ({rule.severity.value})\n\n{rule.summary}\n\n"
-        f"Why it matters: {rule.why}\n\nExample: {rule.example}"
-    )
-
-
-_CacheConfig = Annotated[
-    Path | None,
-    typer.Option("--config", help="Read this reviewer.toml instead of searching upward."),
-]
-
-
-def _open_cache(config: Path | None) -> Any:
-    from reviewer.judge.cache import AnswerCache
-
-    return AnswerCache(cache_location(load_config(Path.cwd(), explicit=config)))
-
-
-@_cache_app.command("stats")
-def _cache_stats(config: _CacheConfig = None) -> None:
-    """Show where the answer cache is, how many answers it holds and its size on disk."""
-    cache = _open_cache(config)
-    stats = cache.stats()
-    cache.close()
-    typer.echo(
-        f"cache: {stats.directory}\nanswers: {stats.entries:,}\n"
-        f"size: {stats.size_bytes / 1e6:.1f} MB"
-    )
-
-
-@_cache_app.command("clear")
-def _cache_clear(config: _CacheConfig = None) -> None:
-    """Delete every cached answer (the next review asks the model again)."""
-    cache = _open_cache(config)
-    removed = cache.clear()
-    cache.close()
-    typer.echo(f"cache: removed {removed:,} answers from {cache.directory}")
-
-
 def _judging_threads() -> bool:
     return any(t.name.startswith("reviewer-judge") for t in threading.enumerate())
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    app = _commands_app if args and args[0] in SUBCOMMANDS else _review_app
+    app = commands.app if args and args[0] in commands.NAMES else _review_app
     command = typer.main.get_command(app)
     try:
         result = command.main(args=args, prog_name="review", standalone_mode=False)

@@ -1,0 +1,71 @@
+"""The command line's other commands: `review rules`, `review explain CODE` and
+`review cache stats|clear`. `reviewer.cli.main` routes to them by their first word."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from reviewer.config import load_config
+from reviewer.errors import ReviewerError
+from reviewer.judge.build import cache_location
+from reviewer.rules import BY_CODE, RULES
+
+app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True)
+_cache_app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True)
+app.add_typer(_cache_app, name="cache", help="Show or empty the answer cache.")
+NAMES = ("rules", "explain", "cache")
+
+
+@app.command("rules")
+def _rules() -> None:
+    """List every finding code with its severity and one-line summary."""
+    for rule in RULES:
+        typer.echo(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<28} {rule.summary}")
+
+
+@app.command("explain")
+def _explain(code: Annotated[str, typer.Argument(help="A finding code, e.g. FIG003.")]) -> None:
+    """Explain one finding code: what it checks, why it matters, and an example fix."""
+    rule = BY_CODE.get(code.upper())
+    if rule is None:
+        raise ReviewerError(f"unknown code '{code}'; `review rules` lists them all")
+    typer.echo(
+        f"{rule.code} {rule.name} ({rule.severity.value})\n\n{rule.summary}\n\n"
+        f"Why it matters: {rule.why}\n\nExample: {rule.example}"
+    )
+
+
+_CacheConfig = Annotated[
+    Path | None,
+    typer.Option("--config", help="Read this reviewer.toml instead of searching upward."),
+]
+
+
+def _open_cache(config: Path | None) -> Any:
+    from reviewer.judge.cache import AnswerCache
+
+    return AnswerCache(cache_location(load_config(Path.cwd(), explicit=config)))
+
+
+@_cache_app.command("stats")
+def _cache_stats(config: _CacheConfig = None) -> None:
+    """Show where the answer cache is, how many answers it holds and its size on disk."""
+    cache = _open_cache(config)
+    stats = cache.stats()
+    cache.close()
+    typer.echo(
+        f"cache: {stats.directory}\nanswers: {stats.entries:,}\n"
+        f"size: {stats.size_bytes / 1e6:.1f} MB"
+    )
+
+
+@_cache_app.command("clear")
+def _cache_clear(config: _CacheConfig = None) -> None:
+    """Delete every cached answer (the next review asks the model again)."""
+    cache = _open_cache(config)
+    removed = cache.clear()
+    cache.close()
+    typer.echo(f"cache: removed {removed:,} answers from {cache.directory}")
