@@ -259,3 +259,13 @@ def test_the_same_question_twice_in_one_run_is_asked_once(
     usage = result.json()["usage"]
     assert server.count() == usage["requests"] < 2 * FIGURES
     assert usage["cache_hits"] == 2 * FIGURES - usage["requests"]
+
+
+def test_json_mode_fallback_holds_with_requests_in_flight(
+    capsys: Cap, tmp_path: Path, cache: Path
+) -> None:
+    """Several workers may learn of the rejection at once; none of them fails for it."""
+    with FakeOpenAI(reject_json_schema=True, latency=0.2) as fake:
+        result = review(capsys, chapter(tmp_path), fake)
+        assert {j["status"] for j in judgments(result).values()} == {"judged"}
+        assert 1 <= fake.count(status=400) <= 4  # at most the requests in flight at the time

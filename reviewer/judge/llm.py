@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -69,6 +68,14 @@ class Answered:
     spent: Spent = field(default_factory=Spent)
 
 
+@dataclass
+class _Asked:
+    """One question as sent: its messages, and whether they are in JSON mode."""
+
+    json_mode: bool
+    messages: list[dict[str, Any]]
+
+
 class JudgeFailed(Exception):
     def __init__(self, reason: str, spent: Spent) -> None:
         super().__init__(reason)
@@ -89,7 +96,6 @@ class LLMJudge:
     def __init__(self, chat: Chat, prompts: Prompts, settings: Settings) -> None:
         self.chat, self.prompts, self.settings = chat, prompts, settings
         self.json_mode = False  # learned: the server rejected json_schema once
-        self.lock = threading.Lock()
 
     def key(self, request: JudgeRequest) -> str:
         s = self.settings
@@ -113,37 +119,33 @@ class LLMJudge:
 
     def answer(self, request: JudgeRequest) -> Answered:
         spent = Spent()
-        messages = self._messages(request)
-        reply = self._ask(messages, request, spent)
+        ask = _Asked(self.json_mode, self._messages(request, self.json_mode))
+        reply = self._ask(ask, request, spent)
         try:
             answer = read_reply(reply, request)
         except InvalidAnswer as first:
-            answer = self._repair(messages, request, reply, str(first), spent)
+            answer = self._repair(ask, request, reply, str(first), spent)
         status = JudgmentStatus.REPLAYED if reply.replayed else JudgmentStatus.JUDGED
         return Answered(answer, status, self.settings.model, spent)
 
-    def _ask(
-        self, messages: list[dict[str, Any]], request: JudgeRequest, spent: Spent
-    ) -> ChatReply:
+    def _ask(self, ask: _Asked, request: JudgeRequest, spent: Spent) -> ChatReply:
         try:
-            return self._call(messages, request, spent)
+            return self._call(ask, request, spent)
         except SchemaUnsupported:
-            if self.json_mode:
+            if ask.json_mode:
                 raise JudgeFailed("the server rejects structured output", spent) from None
-            with self.lock:
-                self.json_mode = True
-            messages[:] = self._messages(request)
-            return self._call(messages, request, spent)
+            # Every later question goes in JSON mode; this one is asked again that way.
+            self.json_mode = True
+            ask.json_mode, ask.messages = True, self._messages(request, True)
+            return self._call(ask, request, spent)
 
-    def _call(
-        self, messages: list[dict[str, Any]], request: JudgeRequest, spent: Spent
-    ) -> ChatReply:
-        texts = [_text_of(m) for m in messages]
+    def _call(self, ask: _Asked, request: JudgeRequest, spent: Spent) -> ChatReply:
+        texts = [_text_of(m) for m in ask.messages]
         call = ChatCall(
             model=self.settings.model,
-            messages=tuple(messages),
+            messages=tuple(ask.messages),
             max_tokens=self.settings.max_tokens,
-            response_format=self._format(request),
+            response_format=self._format(request, ask.json_mode),
             temperature=self.settings.temperature,
             tokens=count_messages(texts) + self.settings.max_tokens,
         )
@@ -157,19 +159,17 @@ class LLMJudge:
         return reply
 
     def _repair(
-        self,
-        messages: list[dict[str, Any]],
-        request: JudgeRequest,
-        bad: ChatReply,
-        problems: str,
-        spent: Spent,
+        self, ask: _Asked, request: JudgeRequest, bad: ChatReply, problems: str, spent: Spent
     ) -> Answer:
         repair = self.prompts.repair.replace("{problems}", problems)
-        again = [
-            *messages,
-            {"role": "assistant", "content": bad.content or bad.refusal or ""},
-            {"role": "user", "content": repair},
-        ]
+        again = _Asked(
+            ask.json_mode,
+            [
+                *ask.messages,
+                {"role": "assistant", "content": bad.content or bad.refusal or ""},
+                {"role": "user", "content": repair},
+            ],
+        )
         reply = self._ask(again, request, spent)
         try:
             return read_reply(reply, request)
@@ -184,7 +184,7 @@ class LLMJudge:
             return request.content()
         return f"{request.content()}\n\n{self.prompts.propose}"
 
-    def _messages(self, request: JudgeRequest) -> list[dict[str, Any]]:
+    def _messages(self, request: JudgeRequest, json_mode: bool) -> list[dict[str, Any]]:
         content: Any = self._user_text(request)
         images = self._images(request)
         if images:
@@ -193,7 +193,7 @@ class LLMJudge:
                 for i in images
             ]
         return [
-            {"role": "system", "content": self._system(self.json_mode, request)},
+            {"role": "system", "content": self._system(json_mode, request)},
             {"role": "user", "content": content},
         ]
 
@@ -206,8 +206,8 @@ class LLMJudge:
         schema = json.dumps(_schema(request)[1], indent=2)
         return self.prompts.system + self.prompts.json_mode.replace("{schema}", schema)
 
-    def _format(self, request: JudgeRequest) -> dict[str, Any]:
-        if self.json_mode:
+    def _format(self, request: JudgeRequest, json_mode: bool) -> dict[str, Any]:
+        if json_mode:
             return {"type": "json_object"}
         name, schema = _schema(request)
         return {
