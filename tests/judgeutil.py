@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from reviewer.judge.chat import ChatCall, ChatError, ChatReply
-from reviewer.judge.llm import Answered, Spent
+from reviewer.judge.llm import Answered, Spent, parse_for
 from reviewer.judge.request import JudgeRequest
-from reviewer.judge.schema import CRITERIA, parse_answer
+from reviewer.judge.schema import CRITERIA
 from reviewer.model import JudgmentStatus
 
 
@@ -79,4 +79,5 @@ class QueueJudge:
     def answer(self, req: JudgeRequest) -> Answered:
         self.asked.append(req)
         spent = Spent(1, 1000, 200)
-        return Answered(parse_answer(self.answers.popleft()), JudgmentStatus.JUDGED, "m", spent)
+        answer = parse_for(req, self.answers.popleft())
+        return Answered(answer, JudgmentStatus.JUDGED, "m", spent)
