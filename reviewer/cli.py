@@ -14,10 +14,10 @@ import typer
 from reviewer import __version__, commands, terminal
 from reviewer.config import VISION, FailOn, load_config
 from reviewer.errors import ReviewerError
-from reviewer.judge.build import Mode, Stage, build_stage, off_reason
+from reviewer.judge.build import Mode, Stage, Unjudged, judging
 from reviewer.judge.cost import PRICES_DATE
 from reviewer.output import default_output, write_atomic
-from reviewer.pipeline import Unjudged, dry_run, plan, review
+from reviewer.pipeline import dry_run, plan, review
 from reviewer.render import Format, render
 
 EPILOG = """\
@@ -221,22 +221,19 @@ def _review(
     mode = Mode(
         no_llm, offline, no_cache, refresh, record, replay, os.environ.get("OPENAI_API_KEY")
     )
-    off = off_reason(settings, mode)
-    stage = None if off else build_stage(settings, mode)
+    stage = judging(settings, mode)
     reading = None if quiet else terminal.reading
     try:
         if dry:
-            if stage is None:
-                raise ReviewerError(f"--dry-run needs the LLM stage, which is {off}")
+            if isinstance(stage, Unjudged):
+                raise ReviewerError(f"--dry-run needs the LLM stage, which is {stage.note}")
             estimate = dry_run(target, stage, reading)
             typer.echo(terminal.dry_run(estimate, settings.model, PRICES_DATE), nl=False)
             return 0
-        judging: Stage | Unjudged = stage or Unjudged(off or "", "LLM stage off")
-        report = review(
-            target, settings.checks, judging, reading, None if quiet else terminal.Judging()
-        )
+        progress = None if quiet else terminal.Judging()
+        report = review(target, settings.checks, stage, reading, progress)
     finally:
-        if stage is not None:
+        if isinstance(stage, Stage):
             stage.close()
     chosen = Format(settings.format)
     root = target.root or paths[0].parent

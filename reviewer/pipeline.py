@@ -14,7 +14,7 @@ from reviewer.book import PROJECT_FILE, Book, find_project_root, open_book
 from reviewer.checks import CheckSettings, check, finding, narrative
 from reviewer.errors import ReviewerError
 from reviewer.extract import extract
-from reviewer.judge.build import Stage
+from reviewer.judge.build import NO_LLM, Stage, Unjudged
 from reviewer.judge.request import JudgeRequest, build_request
 from reviewer.judge.stage import Estimate, StageProgress, Tally, estimate_all, judge_all
 from reviewer.load import display_path, load_chapter
@@ -32,19 +32,6 @@ from reviewer.model import (
 from reviewer.pair import pair
 
 Progress = Callable[[int, int, str], None]
-
-
-@dataclass(frozen=True)
-class Unjudged:
-    """Why no figure was judged: a note for the report and a reason for each figure."""
-
-    note: str
-    reason: str
-
-
-NO_LLM = Unjudged(
-    "off (--no-llm): figures were checked structurally, not judged", "LLM stage off (--no-llm)"
-)
 
 
 @dataclass(frozen=True)
@@ -95,12 +82,12 @@ def review(
     extractions, unreadable = _extract_all(target, progress)
     pairings = pair(extractions)
     findings = check(extractions, pairings, settings)
-    flat = [p for pairs in pairings for p in pairs]
     if isinstance(judging, Unjudged):
-        judgments = [Judgment.skipped(judging.reason)] * len(flat)
+        judgments = [Judgment.skipped(judging.reason)] * sum(map(len, pairings))
         usage, note, error = Usage(), judging.note, None
     else:
-        judgments, tally = _judge(extractions, pairings, target, judging, judge_progress)
+        requests = _requests(extractions, pairings, target)
+        judgments, tally = judge_all(requests, judging.judge, judging.budget, judge_progress)
         usage, note, error = tally.usage(), _note(judging, judgments, tally), tally.fatal
     verdicts = iter(judgments)
     files = []
@@ -112,17 +99,6 @@ def review(
         config = display_path(target.config_path)
         files.append(FileAudit(config, "Book configuration", (), target.config_problems))
     return Report(tuple(files + unreadable), usage, note, error)
-
-
-def _judge(
-    extractions: list[Extraction],
-    pairings: list[list[Pairing]],
-    target: Plan,
-    stage: Stage,
-    progress: StageProgress | None,
-) -> tuple[list[Judgment], Tally]:
-    requests = _requests(extractions, pairings, target)
-    return judge_all(requests, stage.judge, stage.budget, progress)
 
 
 def _requests(

@@ -55,7 +55,7 @@ class Judging:
 def summary(report: Report, destination: Path | None, folder: str) -> list[str]:
     figures = sum(len(a.figures) for a in report.files)
     counts = {s: sum(f.severity is s for f in report.findings) for s in Severity}
-    detail = ", ".join(f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
+    detail = ", ".join(_plural(n, s.value) for s, n in counts.items() if n)
     line = f"review: {_plural(figures, 'figure')}, {_plural(len(report.findings), 'finding')}"
     line += f" ({detail})" if detail else ""
     if destination is not None:

@@ -55,18 +55,31 @@ class Stage:
             self.cache.close()
 
 
-HOW_TO_ENABLE = (
+@dataclass(frozen=True)
+class Unjudged:
+    """Why no figure is judged: a note for the report and a reason for each figure."""
+
+    note: str
+    reason: str
+
+
+NO_LLM = Unjudged(
+    "off (--no-llm): figures were checked structurally, not judged", "LLM stage off (--no-llm)"
+)
+NO_ENDPOINT = Unjudged(
     "off: no endpoint configured. Set OPENAI_API_KEY, or give --base-url for a local "
-    "OpenAI-compatible server, or --replay DIR for recorded cassettes"
+    "OpenAI-compatible server, or --replay DIR for recorded cassettes",
+    "LLM stage off: no endpoint configured",
 )
 
 
-def off_reason(config: Config, mode: Mode) -> str | None:
+def judging(config: Config, mode: Mode) -> Stage | Unjudged:
+    """The judge stack for this run, or why there is none."""
     if mode.no_llm:
-        return "off (--no-llm): figures were checked structurally, not judged"
-    if mode.replay or mode.offline or mode.api_key or config.base_url:
-        return None
-    return HOW_TO_ENABLE
+        return NO_LLM
+    if not (mode.replay or mode.offline or mode.api_key or config.base_url):
+        return NO_ENDPOINT
+    return build_stage(config, mode)
 
 
 def build_stage(config: Config, mode: Mode) -> Stage:
