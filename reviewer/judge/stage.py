@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from reviewer.judge.cache import Cached
 from reviewer.judge.chat import FatalError
 from reviewer.judge.cost import Price
-from reviewer.judge.llm import Answered, Judge, JudgeFailed
+from reviewer.judge.llm import Answered, Judge, JudgeFailed, Spent
 from reviewer.judge.request import JudgeRequest
 from reviewer.judge.rewrite import check_rewrite
 from reviewer.model import Judgment, JudgmentStatus, Usage
@@ -119,12 +119,14 @@ class _Run:
         tally = self.tally
         while queue and len(self.running) < self.budget.concurrency and not tally.fatal:
             i = queue.pop()
-            reason = _over_budget(self.requests[i], self.judge, self.budget, tally)
-            if reason:
-                self.results[i] = Judgment.skipped(reason)
+            reserved = _reserve(self.requests[i], self.judge, self.budget, tally)
+            if reserved is None:
+                cap = f"over the --max-cost budget of ${self.budget.max_cost:.2f}"
+                self.results[i] = Judgment.skipped(cap)
                 tally.done += 1
                 continue
-            future = pool.submit(_one, self.requests[i], self.judge, self.budget, tally)
+            args = (self.requests[i], self.judge, self.budget, tally, reserved)
+            future = pool.submit(_one, *args)
             self.running[future] = i
         if tally.fatal:
             for i in queue:
@@ -140,67 +142,54 @@ class _Run:
                 self.progress(self.tally, len(self.requests))
 
 
-def _over_budget(request: JudgeRequest, judge: Judge, budget: Budget, tally: Tally) -> str | None:
+def _reserve(request: JudgeRequest, judge: Judge, budget: Budget, tally: Tally) -> float | None:
+    """Set aside the most this request can cost, or None when that would pass --max-cost."""
     if budget.max_cost is None or budget.price is None:
-        return None
+        return 0.0
     worst = budget.price.cost(judge.estimate(request), budget.max_tokens)
     with tally.lock:
         if tally.cost + tally.reserved + worst > budget.max_cost:
-            return f"over the --max-cost budget of ${budget.max_cost:.2f}"
+            return None
         tally.reserved += worst
-    return None
+    return worst
 
 
-def _one(request: JudgeRequest, judge: Judge, budget: Budget, tally: Tally) -> Judgment:
-    worst = (
-        budget.price.cost(judge.estimate(request), budget.max_tokens)
-        if budget.max_cost is not None and budget.price
-        else 0.0
-    )
+def _one(
+    request: JudgeRequest, judge: Judge, budget: Budget, tally: Tally, reserved: float
+) -> Judgment:
     try:
         answered = judge.answer(request)
     except JudgeFailed as err:
-        _spend(
-            tally,
-            err.spent.requests,
-            err.spent.prompt_tokens,
-            err.spent.completion_tokens,
-            budget,
-            worst,
-            failed=True,
-        )
+        _spend(tally, err.spent, budget.price, reserved, failed=True)
         return Judgment.failed(err.reason)
     except FatalError as err:
+        _spend(tally, Spent(), budget.price, reserved)
         with tally.lock:
             tally.fatal = tally.fatal or str(err)
-            tally.reserved -= worst
         return Judgment.skipped(f"run stopped: {err}")
-    s = answered.spent
-    _spend(tally, s.requests, s.prompt_tokens, s.completion_tokens, budget, worst)
-    if answered.status is JudgmentStatus.CACHED:
-        # The same question twice in one run (a figure copied between chapters): the first
-        # answer was stored while this one waited its turn.
-        with tally.lock:
-            tally.cache_hits += 1
+    # A hit here is the same question asked earlier in this run (a figure copied between
+    # chapters): its answer was stored while this one waited its turn.
+    hit = answered.status is JudgmentStatus.CACHED
+    _spend(tally, answered.spent, budget.price, reserved, hit=hit)
     return judgment_from(answered, request)
 
 
 def _spend(
     tally: Tally,
-    requests: int,
-    prompt: int,
-    completion: int,
-    budget: Budget,
+    spent: Spent,
+    price: Price | None,
     reserved: float,
     failed: bool = False,
+    hit: bool = False,
 ) -> None:
     with tally.lock:
-        tally.requests += requests
-        tally.prompt_tokens += prompt
-        tally.completion_tokens += completion
-        tally.cost += budget.price.cost(prompt, completion) if budget.price else 0.0
+        tally.requests += spent.requests
+        tally.prompt_tokens += spent.prompt_tokens
+        tally.completion_tokens += spent.completion_tokens
+        tally.cost += price.cost(spent.prompt_tokens, spent.completion_tokens) if price else 0.0
         tally.reserved -= reserved
         tally.failed += failed
+        tally.cache_hits += hit
 
 
 def judgment_from(answered: Answered, request: JudgeRequest) -> Judgment:
