@@ -7,18 +7,21 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from reviewer import __version__, commands, terminal
-from reviewer.config import VISION, FailOn, load_config
+from reviewer.config import VISION, Config, FailOn, load_config
 from reviewer.errors import ReviewerError
-from reviewer.judge.build import Mode, Stage, Unjudged, judging
 from reviewer.judge.cost import PRICES_DATE
+from reviewer.judge.mode import Mode, Unjudged, off
 from reviewer.output import default_output, write_atomic
 from reviewer.pipeline import dry_run, plan, review
 from reviewer.render import Format, render
+
+if TYPE_CHECKING:
+    from reviewer.judge.build import Stage
 
 EPILOG = """\
 \b
@@ -221,7 +224,7 @@ def _review(
     mode = Mode(
         no_llm, offline, no_cache, refresh, record, replay, os.environ.get("OPENAI_API_KEY")
     )
-    stage = judging(settings, mode)
+    stage = off(settings, mode) or _stage(settings, mode)
     reading = None if quiet else terminal.reading
     try:
         if dry:
@@ -233,7 +236,7 @@ def _review(
         progress = None if quiet else terminal.Judging()
         report = review(target, settings.checks, stage, reading, progress)
     finally:
-        if isinstance(stage, Stage):
+        if not isinstance(stage, Unjudged):
             stage.close()
     chosen = Format(settings.format)
     root = target.root or paths[0].parent
@@ -249,6 +252,12 @@ def _review(
         f.severity.rank >= threshold.rank for f in report.findings
     )
     return 1 if failing else 0
+
+
+def _stage(settings: Config, mode: Mode) -> Stage:
+    from reviewer.judge.build import build_stage  # the judge stack loads only when it runs
+
+    return build_stage(settings, mode)
 
 
 def _emit(text: str, destination: Path | None) -> None:

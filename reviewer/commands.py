@@ -10,7 +10,6 @@ import typer
 
 from reviewer.config import load_config
 from reviewer.errors import ReviewerError
-from reviewer.judge.build import cache_location
 from reviewer.rules import BY_CODE, RULES
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True)
@@ -45,6 +44,7 @@ _CacheConfig = Annotated[
 
 
 def _open_cache(config: Path | None) -> Any:
+    from reviewer.judge.build import cache_location
     from reviewer.judge.cache import AnswerCache
 
     return AnswerCache(cache_location(load_config(Path.cwd(), explicit=config)))

@@ -9,14 +9,13 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewer.book import PROJECT_FILE, Book, find_project_root, open_book
 from reviewer.checks import CheckSettings, check, finding, narrative
 from reviewer.errors import ReviewerError
 from reviewer.extract import extract
-from reviewer.judge.build import NO_LLM, Stage, Unjudged
-from reviewer.judge.request import JudgeRequest, build_request
-from reviewer.judge.stage import Estimate, StageProgress, Tally, estimate_all, judge_all
+from reviewer.judge.mode import NO_LLM, Unjudged
 from reviewer.load import display_path, load_chapter
 from reviewer.model import (
     Extraction,
@@ -30,6 +29,11 @@ from reviewer.model import (
     Usage,
 )
 from reviewer.pair import pair
+
+if TYPE_CHECKING:  # the judge stage is imported only when a run judges
+    from reviewer.judge.build import Stage
+    from reviewer.judge.request import JudgeRequest
+    from reviewer.judge.stage import Estimate, StageProgress, Tally
 
 Progress = Callable[[int, int, str], None]
 
@@ -86,6 +90,8 @@ def review(
         judgments = [Judgment.skipped(judging.reason)] * sum(map(len, pairings))
         usage, note, error = Usage(), judging.note, None
     else:
+        from reviewer.judge.stage import judge_all
+
         requests = _requests(extractions, pairings, target)
         judgments, tally = judge_all(requests, judging.judge, judging.budget, judge_progress)
         usage, note, error = tally.usage(), _note(judging, judgments, tally), tally.fatal
@@ -104,6 +110,8 @@ def review(
 def _requests(
     extractions: list[Extraction], pairings: list[list[Pairing]], target: Plan
 ) -> list[JudgeRequest]:
+    from reviewer.judge.request import build_request
+
     return [
         build_request(p, ex.title, target.root)
         for ex, pairs in zip(extractions, pairings, strict=True)
@@ -119,6 +127,8 @@ def judge_requests(target: Plan, progress: Progress | None = None) -> list[Judge
 
 def dry_run(target: Plan, stage: Stage, progress: Progress | None = None) -> Estimate:
     """What judging would send and cost, without calling anything."""
+    from reviewer.judge.stage import estimate_all
+
     requests = judge_requests(target, progress)
     return estimate_all(requests, stage.judge, stage.budget, stage.settings.vision)
 

@@ -183,19 +183,16 @@ RULES: tuple[Rule, ...] = (
         "NAR002",
         "figure-only-mentioned",
         _W,
-        "The introducing paragraph only points at the figure without explaining it (LLM "
-        "judgment).",
+        "The introducing paragraph only points at the figure without explaining it (LLM judgment).",
         "'See @fig-x' leaves the reader to work out what the figure shows and why it is there.",
-        "Say what the figure shows and what to take from it; the audit suggests a checked "
-        "rewrite.",
+        "Say what the figure shows and what to take from it; the audit suggests a checked rewrite.",
     ),
     Rule(
         "NAR003",
         "figure-partly-explained",
         _I,
         "The introducing paragraph explains the figure only in part (LLM judgment).",
-        "The reader learns some of what the figure shows, but not where to look or why it "
-        "matters.",
+        "The reader learns some of what the figure shows, but not where to look or why it matters.",
         "Add the missing piece named in the audit's rationale.",
     ),
 )

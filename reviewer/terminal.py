@@ -6,10 +6,13 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from reviewer.judge.stage import Estimate, Tally
 from reviewer.model import Report, Severity, Usage
 from reviewer.output import quarto_renders
+
+if TYPE_CHECKING:
+    from reviewer.judge.stage import Estimate, Tally
 
 
 def _plural(n: int, word: str) -> str:

@@ -20,6 +20,7 @@ from reviewer.judge.chat import Chat, ChatCall, ChatReply, RequestError
 from reviewer.judge.cost import price_for
 from reviewer.judge.limits import RateLimited, RateLimiter
 from reviewer.judge.llm import Judge, LLMJudge, Settings
+from reviewer.judge.mode import Mode
 from reviewer.judge.request import load_prompts
 from reviewer.judge.retry import Retried
 from reviewer.judge.stage import Budget
@@ -27,19 +28,6 @@ from reviewer.output import write_atomic
 
 CASSETTE_META = "cassette.json"
 _VISION_MODELS = re.compile(r"gpt-4o|gpt-4\.1|gpt-4-turbo|gpt-5|^o[134]|vision|llava|-vl\b")
-
-
-@dataclass(frozen=True)
-class Mode:
-    """How this run reaches a model, from the command line."""
-
-    no_llm: bool = False
-    offline: bool = False
-    no_cache: bool = False
-    refresh: bool = False
-    record: Path | None = None
-    replay: Path | None = None
-    api_key: str | None = None
 
 
 @dataclass
@@ -53,33 +41,6 @@ class Stage:
     def close(self) -> None:
         if self.cache is not None:
             self.cache.close()
-
-
-@dataclass(frozen=True)
-class Unjudged:
-    """Why no figure is judged: a note for the report and a reason for each figure."""
-
-    note: str
-    reason: str
-
-
-NO_LLM = Unjudged(
-    "off (--no-llm): figures were checked structurally, not judged", "LLM stage off (--no-llm)"
-)
-NO_ENDPOINT = Unjudged(
-    "off: no endpoint configured. Set OPENAI_API_KEY, or give --base-url for a local "
-    "OpenAI-compatible server, or --replay DIR for recorded cassettes",
-    "LLM stage off: no endpoint configured",
-)
-
-
-def judging(config: Config, mode: Mode) -> Stage | Unjudged:
-    """The judge stack for this run, or why there is none."""
-    if mode.no_llm:
-        return NO_LLM
-    if not (mode.replay or mode.offline or mode.api_key or config.base_url):
-        return NO_ENDPOINT
-    return build_stage(config, mode)
 
 
 def build_stage(config: Config, mode: Mode) -> Stage:
