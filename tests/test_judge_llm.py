@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.judge.chat import ChatCall, FatalError, RequestError, SchemaUnsupported
+from reviewer.judge.chat import (
+    ChatCall,
+    FatalError,
+    RequestError,
+    SchemaUnsupported,
+    request_body,
+)
 from reviewer.judge.llm import JudgeFailed, LLMJudge, Settings
 from reviewer.judge.request import load_prompts
 from reviewer.judge.schema import SCHEMA
@@ -132,12 +138,8 @@ def test_vision_attaches_the_image_as_a_data_url(tmp_path: Path) -> None:
 
 
 def test_reasoning_models_are_sent_no_temperature() -> None:
-    from reviewer.judge.openai_chat import OpenAIChat
-
-    chat = OpenAIChat(api_key="k", base_url="http://127.0.0.1:9/v1", endpoint="openai")
     call = ChatCall("gpt-5-mini", ({"role": "user", "content": "x"},), 10, {"type": "json_object"})
-    assert "temperature" not in chat._arguments(call)
-    assert chat._arguments(call)["max_completion_tokens"] == 10
-    assert chat._arguments(replace(call, model="gpt-4.1-mini"))["temperature"] == 0.0
-    local = OpenAIChat(api_key=None, base_url="http://127.0.0.1:9/v1", endpoint="compatible")
-    assert local._arguments(call)["max_tokens"] == 10
+    assert "temperature" not in request_body(call, "openai")
+    assert request_body(call, "openai")["max_completion_tokens"] == 10
+    assert request_body(replace(call, model="gpt-4.1-mini"), "openai")["temperature"] == 0.0
+    assert request_body(call, "compatible")["max_tokens"] == 10

@@ -93,9 +93,13 @@ class Cached:
         if hit is not None:
             return hit
         answered = self.inner.answer(request)
+        self.store(request, answered)
+        return answered
+
+    def store(self, request: JudgeRequest, answered: Answered) -> None:
+        """Keep a validated answer; the batch path stores its answers here too."""
         stored = {"answer": _dumps(answered), "model": answered.model}
         self.cache.put(self.key(request), stored)
-        return answered
 
 
 def _dumps(answered: Answered) -> str:

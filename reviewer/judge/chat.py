@@ -6,9 +6,12 @@ failures are worth retrying, which end the whole run, and which end one figure."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+_REASONING = re.compile(r"^(o\d|gpt-5)")
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,23 @@ class ChatCall:
     response_format: Mapping[str, Any]
     temperature: float = 0.0
     tokens: int = 0  # what the rate limiter charges: prompt tokens plus max_tokens
+
+
+def request_body(call: ChatCall, endpoint: str) -> dict[str, Any]:
+    """The chat-completions body for a call, as sent live and as written in a batch line."""
+    # OpenAI's and Azure's APIs want max_completion_tokens; many compatible servers know
+    # only max_tokens.
+    budget = "max_tokens" if endpoint == "compatible" else "max_completion_tokens"
+    body = {
+        "model": call.model,
+        "messages": list(call.messages),
+        "temperature": call.temperature,
+        budget: call.max_tokens,
+        "response_format": dict(call.response_format),
+    }
+    if _REASONING.match(call.model):
+        del body["temperature"]  # OpenAI's reasoning models accept only the default
+    return body
 
 
 @dataclass(frozen=True)

@@ -139,9 +139,18 @@ class LLMJudge:
             ask.json_mode, ask.messages = True, self._messages(request, True)
             return self._call(ask, request, spent)
 
-    def _call(self, ask: _Asked, request: JudgeRequest, spent: Spent) -> ChatReply:
+    def first_call(self, request: JudgeRequest) -> ChatCall:
+        """The question as first asked, in structured mode: what a batch line carries."""
+        return self._chat_call(_Asked(False, self._messages(request, False)), request)
+
+    def repair_call(self, request: JudgeRequest, bad: str, problems: str) -> ChatCall:
+        """The repair question after `bad`, an answer that had these problems."""
+        first = _Asked(False, self._messages(request, False))
+        return self._chat_call(self._repair_ask(first, bad, problems), request)
+
+    def _chat_call(self, ask: _Asked, request: JudgeRequest) -> ChatCall:
         texts = [_text_of(m) for m in ask.messages]
-        call = ChatCall(
+        return ChatCall(
             model=self.settings.model,
             messages=tuple(ask.messages),
             max_tokens=self.settings.max_tokens,
@@ -149,6 +158,9 @@ class LLMJudge:
             temperature=self.settings.temperature,
             tokens=count_messages(texts) + self.settings.max_tokens,
         )
+
+    def _call(self, ask: _Asked, request: JudgeRequest, spent: Spent) -> ChatReply:
+        call = self._chat_call(ask, request)
         try:
             reply = self.chat.complete(call)
         except (FatalError, SchemaUnsupported):
@@ -161,20 +173,23 @@ class LLMJudge:
     def _repair(
         self, ask: _Asked, request: JudgeRequest, bad: ChatReply, problems: str, spent: Spent
     ) -> Answer:
-        repair = self.prompts.repair.replace("{problems}", problems)
-        again = _Asked(
-            ask.json_mode,
-            [
-                *ask.messages,
-                {"role": "assistant", "content": bad.content or bad.refusal or ""},
-                {"role": "user", "content": repair},
-            ],
-        )
+        again = self._repair_ask(ask, bad.content or bad.refusal or "", problems)
         reply = self._ask(again, request, spent)
         try:
             return read_reply(reply, request)
         except InvalidAnswer as second:
             raise JudgeFailed(f"invalid answer twice: {problems}; then: {second}", spent) from None
+
+    def _repair_ask(self, ask: _Asked, bad: str, problems: str) -> _Asked:
+        repair = self.prompts.repair.replace("{problems}", problems)
+        return _Asked(
+            ask.json_mode,
+            [
+                *ask.messages,
+                {"role": "assistant", "content": bad},
+                {"role": "user", "content": repair},
+            ],
+        )
 
     def _task(self, request: JudgeRequest) -> str:
         return "judge" if request.intro is not None else self.prompts.propose

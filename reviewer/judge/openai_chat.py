@@ -6,10 +6,8 @@ message that says what to do."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import httpx2
 import openai
@@ -24,10 +22,10 @@ from reviewer.judge.chat import (
     RequestError,
     SchemaUnsupported,
     TransientError,
+    request_body,
 )
 
-REPLAY_URL = "http://replay.invalid/v1"
-_REASONING = re.compile(r"^(o\d|gpt-5)")  # never resolved: the replay transport answers first
+REPLAY_URL = "http://replay.invalid/v1"  # never resolved: the replay transport answers first
 
 
 class OpenAIChat:
@@ -60,7 +58,8 @@ class OpenAIChat:
 
     def complete(self, call: ChatCall) -> ChatReply:
         try:
-            raw = self.client.chat.completions.with_raw_response.create(**self._arguments(call))
+            body = request_body(call, self.endpoint)
+            raw = self.client.chat.completions.with_raw_response.create(**body)
             completion = raw.parse()
         except openai.APIError as err:
             raise _mapped(err) from None
@@ -80,21 +79,6 @@ class OpenAIChat:
             limits=limits_from(raw.headers),
             replayed=self.replaying,
         )
-
-    def _arguments(self, call: ChatCall) -> dict[str, Any]:
-        # OpenAI's and Azure's APIs want max_completion_tokens; many compatible servers know
-        # only max_tokens.
-        budget = "max_tokens" if self.endpoint == "compatible" else "max_completion_tokens"
-        arguments = {
-            "model": call.model,
-            "messages": list(call.messages),
-            "temperature": call.temperature,
-            budget: call.max_tokens,
-            "response_format": dict(call.response_format),
-        }
-        if _REASONING.match(call.model):
-            del arguments["temperature"]  # OpenAI's reasoning models accept only the default
-        return arguments
 
 
 def limits_from(headers: Mapping[str, str]) -> Limits:
