@@ -24,6 +24,10 @@ class _Index:
             (p for ex in extractions for p in ex.paragraphs if p.prose), key=lambda p: p.order
         )
         self.orders = [p.order for p in self.prose]
+        # Each chapter's paragraphs hold one run of reading orders; its first order marks it.
+        self.starts = sorted(
+            min(p.order for p in ex.paragraphs) for ex in extractions if ex.paragraphs
+        )
         self.refs: dict[str, list[Reference]] = defaultdict(list)
         for ex in extractions:
             for ref in ex.references:
@@ -35,6 +39,17 @@ class _Index:
         """The last prose paragraph that comes before `order` in reading order."""
         i = bisect.bisect_left(self.orders, order)
         return self.prose[i - 1] if i else None
+
+    def context(self, order: int) -> Paragraph | None:
+        """The paragraph before `order` in the same chapter: context for the judge, which
+        must not change when the chapter is reviewed on its own."""
+        previous = self.before(order)
+        if previous is None or self._chapter(previous.order) != self._chapter(order):
+            return None
+        return previous
+
+    def _chapter(self, order: int) -> int:
+        return bisect.bisect_right(self.starts, order)
 
 
 def pair(extractions: Sequence[Extraction]) -> list[list[Pairing]]:
@@ -51,7 +66,7 @@ def _pair(figure: Figure, index: _Index) -> Pairing:
         return Pairing(figure, None)
     intro = prose[0].paragraph
     mentions = tuple(ref for ref in prose if ref.paragraph.order != intro.order)
-    return Pairing(figure, _texted(intro), _texted(index.before(intro.order)), mentions)
+    return Pairing(figure, _texted(intro), _texted(index.context(intro.order)), mentions)
 
 
 def _positional(figure: Figure, index: _Index) -> Pairing:
@@ -60,7 +75,7 @@ def _positional(figure: Figure, index: _Index) -> Pairing:
         return Pairing(figure, None, positional=True)
     if intro.section != figure.section:
         return Pairing(figure, None, positional=True)
-    return Pairing(figure, _texted(intro), _texted(index.before(intro.order)), positional=True)
+    return Pairing(figure, _texted(intro), _texted(index.context(intro.order)), positional=True)
 
 
 def _texted(paragraph: Paragraph | None) -> Paragraph | None:
