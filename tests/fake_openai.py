@@ -5,6 +5,8 @@ A real HTTP/1.1 server on loopback (ThreadingHTTPServer in a background thread),
 answers `POST /v1/chat/completions` with a deterministic judgment (tests/fake_judge.py) and
 can play the endpoint's failures: OpenAI-style rate limits (tests/fake_limits.py), injected
 faults (tests/fake_faults.py), servers that reject `json_schema` response formats, latency.
+It also serves the Files API (tests/fake_files.py) and the Batch API (tests/fake_batches.py),
+whose batches run asynchronously through the same answerer, with their own faults.
 
     with FakeOpenAI(rpm=60, faults=FaultPlan.sequence(["503"])) as server:
         client = openai.OpenAI(api_key="test", base_url=server.base_url, max_retries=0)
@@ -13,14 +15,14 @@ Standalone, for recording cassettes and benchmarks (serves until Ctrl-C or SIGTE
 
     python -m tests.fake_openai --port 8765 --rpm 600 --tpm 200000 --latency 0.2
 
-Order of checks for a request: API key (401), path (404), body (400), json_schema support
-(400), rate limits (429, consumes nothing), then the request is admitted: it is numbered for
-the fault plan, consumes budget, waits `latency` and gets its answer or its fault."""
+Order of checks for a chat request: API key (401), path (404), body (400), json_schema
+support (400), rate limits (429, consumes nothing), then the request is admitted: it is
+numbered for the fault plan, consumes budget, waits `latency` and gets its answer or its
+fault. Files and batches requests need the API key only: no limits, faults or latency."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import signal
 import socket
@@ -30,12 +32,13 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
 
 from reviewer.judge.tokens import count_text
+from tests.fake_batches import BatchFaults, BatchRunner
 from tests.fake_faults import FAULT_KINDS, FaultPlan
+from tests.fake_files import FileStore
+from tests.fake_http import Incoming, Server, shut
 from tests.fake_judge import default_answer
 from tests.fake_limits import RateLimiter
 from tests.fake_replies import (
@@ -57,7 +60,9 @@ from tests.fake_replies import (
     request_problem,
 )
 
-__all__ = ["FAULT_KINDS", "FakeOpenAI", "FaultPlan", "LoggedRequest", "Reply", "main"]
+__all__ = [
+    "FAULT_KINDS", "BatchFaults", "FakeOpenAI", "FaultPlan", "LoggedRequest", "Reply", "main",
+]  # fmt: skip
 
 CHAT_PATH = "/v1/chat/completions"
 Answerer = Callable[[Body], str]
@@ -71,19 +76,12 @@ class LoggedRequest:
     time: float
     method: str
     path: str
-    body: Any  # the parsed JSON, None if the body was empty or not JSON
+    # The parsed JSON, None if the body was empty or not JSON. A multipart file upload shows
+    # as {"filename", "purpose", "lines": [each JSONL line parsed, or its text if it is not JSON]}.
+    body: Any
     status: int | None
     fault: str | None
     headers: dict[str, str] = field(default_factory=dict)  # lowercased names
-
-
-@dataclass(frozen=True)
-class _Incoming:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
-    arrived: float
 
 
 @dataclass(frozen=True)
@@ -95,7 +93,11 @@ class _Outcome:
 
 
 class FakeOpenAI:
-    """The server. Use as a context manager, or call start() and stop()."""
+    """The server. Use as a context manager, or call start() and stop().
+
+    Batches: each status transition waits `batch_delay` seconds; with `batch_hold` they stay
+    in_progress until release_batches(); `batch_faults` plays expiry and failures; a batch
+    input file may hold `batch_max_requests` lines and `batch_max_bytes` bytes."""
 
     def __init__(
         self,
@@ -107,6 +109,11 @@ class FakeOpenAI:
         reject_json_schema: bool = False,
         answerer: Answerer | None = None,
         send_ratelimit_headers: bool = True,
+        batch_delay: float = 0.05,
+        batch_hold: bool = False,
+        batch_faults: BatchFaults | None = None,
+        batch_max_requests: int = 50_000,
+        batch_max_bytes: int = 200 * 1024 * 1024,
         host: str = "127.0.0.1",
         port: int = 0,
         verbose: bool = False,
@@ -119,13 +126,18 @@ class FakeOpenAI:
         self.verbose = verbose
         self.limiter = RateLimiter(rpm, tpm)
         self.log: list[LoggedRequest] = []
+        self.files = FileStore()
+        self._batches = BatchRunner(
+            self.files, self._batch_answer, delay=batch_delay, hold=batch_hold,
+            faults=batch_faults, max_requests=batch_max_requests, max_bytes=batch_max_bytes,
+        )  # fmt: skip
         self._address = (host, port)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._served = 0  # every request, for x-request-id
         self._admitted = 0  # admitted chat requests: the fault plan's index
         self._open: dict[socket.socket, threading.Thread] = {}
-        self._server: _Server | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -138,11 +150,12 @@ class FakeOpenAI:
     def start(self) -> FakeOpenAI:
         if self._server is not None or self._stopping.is_set():
             raise RuntimeError("a FakeOpenAI starts once")
-        self._server = _Server(self._address, self)
+        self._server = Server(self._address, self)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
         self._thread.start()
+        self._batches.start()
         count_text("")  # load the tokenizer now, not inside the first timed request
         return self
 
@@ -152,6 +165,7 @@ class FakeOpenAI:
         if self._server is None or self._thread is None:
             return
         self._stopping.set()
+        self._batches.stop()
         self._server.shutdown()
         threads = self._disconnect_all()
         self._server.server_close()
@@ -173,9 +187,34 @@ class FakeOpenAI:
                 1 for r in self.log if r.path == path and (status is None or r.status == status)
             )
 
+    # -- batches -----------------------------------------------------------------------------
+
+    @property
+    def batches(self) -> list[dict[str, Any]]:
+        """Every batch as GET /v1/batches/{id} shows it now, plus its creation `index`,
+        oldest first. A copy: it does not change as the batches run."""
+        return self._batches.snapshot()
+
+    def count_batches(self, status: str | None = None) -> int:
+        return sum(1 for b in self.batches if status is None or b["status"] == status)
+
+    def uploaded_lines(self, purpose: str = "batch") -> list[Any]:
+        """Every line of every uploaded file with `purpose`, in upload order, parsed (a line
+        that is not JSON stays text). Deleting a file takes its lines out."""
+        return self.files.lines(purpose)
+
+    def release_batches(self) -> None:
+        """With batch_hold: let the batches created so far run; later ones are held again."""
+        self._batches.release()
+
+    def wait_batches(self, timeout: float = 5.0) -> None:
+        """Block until every batch is completed, failed, expired or cancelled; TimeoutError
+        after `timeout` seconds, naming the batches still running."""
+        self._batches.wait(timeout)
+
     # -- called from the handler threads -----------------------------------------------------
 
-    def handle(self, request: _Incoming) -> Reply:
+    def handle(self, request: Incoming) -> Reply:
         try:
             outcome = self._decide(request)
         except Exception as err:  # a bug here or in a custom answerer: tell the client
@@ -202,19 +241,26 @@ class FakeOpenAI:
 
     # -- deciding the answer -----------------------------------------------------------------
 
-    def _decide(self, request: _Incoming) -> _Outcome:
+    def _decide(self, request: Incoming) -> _Outcome:
         auth = request.headers.get("authorization", "")
         if not auth.startswith("Bearer ") or not auth[7:].strip():
             return _Outcome(error_reply(401, NO_KEY, code="invalid_api_key"))
+        api = self.files.route(request) or self._batches.route(request)
+        if api is not None:
+            return _Outcome(api)
         if (request.method, request.path) != ("POST", CHAT_PATH):
             return _Outcome(error_reply(404, f"Invalid URL ({request.method} {request.path})"))
-        problem = request_problem(request.body)
+        refused = self._refusal(request.body)
+        return _Outcome(refused) if refused is not None else self._admit(request.body)
+
+    def _refusal(self, body: Any) -> Reply | None:
+        """The 400 for a chat request body the endpoint does not accept, None if it does."""
+        problem = request_problem(body)
         if problem is not None:
-            return _Outcome(error_reply(400, problem[0], param=problem[1]))
-        body: Body = request.body
+            return error_reply(400, problem[0], param=problem[1])
         if self.reject_json_schema and format_type(body) == "json_schema":
-            return _Outcome(error_reply(400, SCHEMA_UNSUPPORTED, param="response_format"))
-        return self._admit(body)
+            return error_reply(400, SCHEMA_UNSUPPORTED, param="response_format")
+        return None
 
     def _admit(self, body: Body) -> _Outcome:
         prompt = prompt_tokens(body)
@@ -240,6 +286,15 @@ class FakeOpenAI:
             choice = answer_choice(content, body, fault)
         return answered(completion(body, index, choice, prompt), fault)
 
+    def _batch_answer(self, body: Body, number: int) -> tuple[int, dict[str, Any]]:
+        """A batch line through the chat logic above: the same checks and answerer, but no
+        rate limiter, fault plan or latency, which belong to HTTP requests."""
+        reply = self._refusal(body) or self._respond(body, number, prompt_tokens(body), None)
+        payload: dict[str, Any] = json.loads(reply.body)
+        if reply.status == 200:  # not to be confused with the answers to HTTP requests
+            payload["id"] = f"chatcmpl-fakebatch{number:06d}"
+        return reply.status or 500, payload
+
     # -- bookkeeping -------------------------------------------------------------------------
 
     def _pause(self, seconds: float) -> bool:
@@ -254,7 +309,7 @@ class FakeOpenAI:
             headers |= self.limiter.headers() if limits is None else limits
         return Reply(reply.status, reply.body, headers | reply.headers)
 
-    def _record(self, request: _Incoming, status: int | None, fault: str | None) -> None:
+    def _record(self, request: Incoming, status: int | None, fault: str | None) -> None:
         entry = LoggedRequest(
             request.arrived, request.method, request.path, request.body, status, fault,
             request.headers,
@@ -269,87 +324,8 @@ class FakeOpenAI:
         with self._lock:
             open_now = dict(self._open)
         for conn in open_now:
-            _shut(conn)
+            shut(conn)
         return list(open_now.values())
-
-
-# -- the HTTP side ---------------------------------------------------------------------------
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True  # a handler stuck in a custom answerer never blocks interpreter exit
-
-    def __init__(self, address: tuple[str, int], fake: FakeOpenAI) -> None:
-        super().__init__(address, _Handler)
-        self.fake = fake
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients that time out and hang up are part of the tests, not errors.
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the real API: the client pools connections
-    # Headers and body leave in one write, without Nagle: otherwise every answer on a reused
-    # connection waits out the client's delayed ACK (about 40 ms).
-    wbufsize = -1
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        if not self.server.fake.connected(self.connection):
-            _shut(self.connection)
-
-    def finish(self) -> None:
-        self.server.fake.disconnected(self.connection)
-        super().finish()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_PUT(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        path = urlsplit(self.path).path
-        reply = self.server.fake.handle(
-            _Incoming(self.command, path, headers, _parsed(raw), time.monotonic())
-        )
-        if reply.status is None:
-            self.close_connection = True
-            return
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.send_header("content-length", str(len(reply.body)))
-        self.end_headers()
-        self.wfile.write(reply.body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # FakeOpenAI._record reports requests when verbose
-
-
-def _shut(conn: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # already closed by the other side
-        conn.shutdown(socket.SHUT_RDWR)
-
-
-def _parsed(raw: bytes) -> Any:
-    try:
-        return json.loads(raw) if raw else None
-    except (ValueError, UnicodeDecodeError):
-        return None
 
 
 # -- standalone ------------------------------------------------------------------------------
@@ -367,6 +343,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of faulted requests")
     parser.add_argument("--fault-kinds", default="500,503", help="comma-separated, see FAULT_KINDS")
     parser.add_argument("--seed", type=int, default=0, help="for --fault-rate")
+    parser.add_argument(
+        "--batch-delay", type=float, default=1.0, help="seconds per batch status change"
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log requests to stderr")
     return parser.parse_args(argv)
 
@@ -378,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     server = FakeOpenAI(
         latency=args.latency, rpm=args.rpm, tpm=args.tpm, faults=faults,
         reject_json_schema=args.reject_json_schema,
-        send_ratelimit_headers=not args.no_ratelimit_headers,
+        send_ratelimit_headers=not args.no_ratelimit_headers, batch_delay=args.batch_delay,
         host=args.host, port=args.port, verbose=not args.quiet,
     )  # fmt: skip
     # Scripts stop it with SIGTERM; background jobs of a shell even ignore SIGINT.

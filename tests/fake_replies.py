@@ -157,8 +157,14 @@ def error_reply(
     code: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> Reply:
-    error = {"message": message, "type": kind, "param": param, "code": code}
-    return json_reply(status, {"error": error}, headers)
+    return json_reply(status, error_object(message, kind, param, code=code), headers)
+
+
+def error_object(
+    message: str, kind: str = INVALID, param: str | None = None, *, code: str | None = None
+) -> dict[str, Any]:
+    """The body of an OpenAI error response, also what a batch's error file holds."""
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
 
 
 def rate_limited(admission: Admission, model: str) -> Reply:
