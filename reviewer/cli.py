@@ -289,10 +289,10 @@ def _judging_threads() -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    app = commands.app if args and args[0] in commands.NAMES else _review_app
-    command = typer.main.get_command(app)
     try:
-        result = command.main(args=args, prog_name="review", standalone_mode=False)
+        app, args, prog = _route(args)
+        command = typer.main.get_command(app)
+        result = command.main(args=args, prog_name=prog, standalone_mode=False)
     except ReviewerError as err:
         typer.echo(f"review: error: {err}", err=True)
         return 2
@@ -309,6 +309,19 @@ def main(argv: list[str] | None = None) -> int:
     if result == 130:  # typer turns Ctrl-C inside the command into this exit code
         return _interrupted()
     return result if isinstance(result, int) else 0
+
+
+def _route(args: list[str]) -> tuple[typer.Typer, list[str], str]:
+    if args[:1] == ["batch"]:
+        from reviewer import cli_batch  # the batch stage loads only for batch commands
+
+        rest = args[1:]
+        if rest and rest[0] not in cli_batch.COMMANDS and not rest[0].startswith("-"):
+            rest = ["submit", *rest]  # `review batch BOOK` is `review batch submit BOOK`
+        return cli_batch.app, rest, "review batch"
+    if args and args[0] in commands.NAMES:
+        return commands.app, args, "review"
+    return _review_app, args, "review"
 
 
 def _interrupted() -> int:

@@ -31,6 +31,7 @@ FAIL_ON_CHOICES = tuple(choice.value for choice in FailOn)
 FORMATS = ("md", "json", "concise")
 ENDPOINTS = ("auto", "openai", "azure", "compatible")
 VISION = ("auto", "on", "off")
+VIA = ("auto", "batch", "live")
 
 # key -> (toml table, toml key, environment variable)
 CONFIG_KEYS: dict[str, tuple[str | None, str, str]] = {
@@ -52,6 +53,10 @@ CONFIG_KEYS: dict[str, tuple[str | None, str, str]] = {
     "max_cost": ("llm", "max_cost", "REVIEWER_MAX_COST"),
     "prompts": ("llm", "prompts", "REVIEWER_PROMPTS"),
     "cache_dir": ("cache", "dir", "REVIEWER_CACHE_DIR"),
+    "via": ("batch", "via", "REVIEWER_VIA"),
+    "poll_seconds": ("batch", "poll_seconds", "REVIEWER_POLL_SECONDS"),
+    "batch_max_requests": ("batch", "max_requests", "REVIEWER_BATCH_MAX_REQUESTS"),
+    "batch_max_bytes": ("batch", "max_bytes", "REVIEWER_BATCH_MAX_BYTES"),
 }
 
 
@@ -102,6 +107,10 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "timeout": _positive,
     "attempts": _whole(1),
     "max_cost": _positive,
+    "via": _choice(VIA),
+    "poll_seconds": _positive,
+    "batch_max_requests": _whole(1),
+    "batch_max_bytes": _whole(1024),
 }
 
 
@@ -125,6 +134,10 @@ class Config:
     max_cost: float | None = None
     prompts: str | None = None
     cache_dir: str | None = None
+    via: str = "auto"
+    poll_seconds: float = 60.0
+    batch_max_requests: int = 50_000
+    batch_max_bytes: int = 200 * 1024 * 1024
     prices: Mapping[str, Price] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     source: Path | None = field(default=None, compare=False)  # the reviewer.toml read, if any
 

@@ -37,6 +37,7 @@ class Stage:
     settings: Settings
     describe: str
     cache: AnswerCache | None = None
+    llm: LLMJudge | None = None  # the judge under the cache: the batch path asks through it
 
     def close(self) -> None:
         if self.cache is not None:
@@ -56,7 +57,8 @@ def build_stage(config: Config, mode: Mode) -> Stage:
         vision=_vision(config),
     )
     chat = _chat(config, mode, endpoint)
-    judge: Judge = LLMJudge(chat, load_prompts(_path(config.prompts)), settings)
+    llm = LLMJudge(chat, load_prompts(_path(config.prompts)), settings)
+    judge: Judge = llm
     cache = None
     # Cassettes are their own record: replaying or recording bypasses the cache's answers.
     if not mode.no_cache and not mode.replay:
@@ -76,7 +78,7 @@ def build_stage(config: Config, mode: Mode) -> Stage:
         concurrency=config.concurrency,
         cache_only=mode.offline and not mode.replay,
     )
-    return Stage(judge, budget, settings, _describe(config, mode, endpoint), cache)
+    return Stage(judge, budget, settings, _describe(config, mode, endpoint), cache, llm)
 
 
 def cache_location(config: Config) -> Path:

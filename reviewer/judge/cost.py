@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 PRICES_DATE = "2025-08-07"
+BATCH_DISCOUNT = 0.5  # the Batch API's price, against the list price, for every model
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Judge stage, the one module that imports `openai`: a `Chat` over the real client.
+"""Judge stage, the one module that imports `openai`: a `Chat` over the real client, and the
+Files and Batch APIs for the batch stage.
 
 The client is built with `max_retries=0` because tenacity (reviewer.judge.retry) is the only
 retry layer. Every `openai` exception is mapped here onto the boundary's own errors, with a
@@ -6,12 +7,15 @@ message that says what to do."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx2
 import openai
 
+from reviewer.batch.api import BatchInfo
+from reviewer.errors import ReviewerError
 from reviewer.judge.cassette import NotRecorded, RecordingTransport, ReplayTransport
 from reviewer.judge.chat import (
     ChatCall,
@@ -24,7 +28,9 @@ from reviewer.judge.chat import (
     TransientError,
     request_body,
 )
+from reviewer.judge.retry import RetryPolicy
 
+T = TypeVar("T")
 REPLAY_URL = "http://replay.invalid/v1"  # never resolved: the replay transport answers first
 
 
@@ -156,3 +162,78 @@ def _server_message(err: openai.APIStatusError) -> str:
         if isinstance(inner, dict) and inner.get("message"):
             return str(inner["message"])[:300]
     return str(err.message)[:300]
+
+
+class OpenAIBatches:
+    """The Files and Batch APIs, for the batch stage. Every call is retried by tenacity on
+    transient failures, like the chat calls; any other failure ends the command with a
+    message (the run's state is saved before each call, so running it again resumes)."""
+
+    def __init__(
+        self, *, api_key: str | None, base_url: str | None, timeout: float, attempts: int
+    ) -> None:
+        self.client = openai.OpenAI(
+            api_key=api_key or "not-needed", base_url=base_url, max_retries=0, timeout=timeout
+        )
+        self.policy = RetryPolicy(attempts)
+
+    def find_file(self, name: str) -> str | None:
+        files = self._call(lambda: list(self.client.files.list(purpose="batch")))
+        return next((f.id for f in files if f.filename == name), None)
+
+    def upload(self, name: str, data: bytes) -> str:
+        return self._call(lambda: self.client.files.create(file=(name, data), purpose="batch").id)
+
+    def find_batch(self, file_id: str) -> BatchInfo | None:
+        batches = self._call(lambda: list(self.client.batches.list(limit=100)))
+        return next((_info(b) for b in batches if b.input_file_id == file_id), None)
+
+    def create(self, file_id: str, metadata: dict[str, str]) -> BatchInfo:
+        return self._call(
+            lambda: _info(
+                self.client.batches.create(
+                    input_file_id=file_id,
+                    endpoint="/v1/chat/completions",
+                    completion_window="24h",
+                    metadata=metadata,
+                )
+            )
+        )
+
+    def retrieve(self, batch_id: str) -> BatchInfo:
+        return self._call(lambda: _info(self.client.batches.retrieve(batch_id)))
+
+    def cancel(self, batch_id: str) -> BatchInfo:
+        return self._call(lambda: _info(self.client.batches.cancel(batch_id)))
+
+    def content(self, file_id: str) -> bytes:
+        return self._call(lambda: self.client.files.content(file_id).content)
+
+    def _call(self, action: Callable[[], T]) -> T:
+        def attempt() -> T:
+            try:
+                result: T = action()
+                return result
+            except openai.APIError as err:
+                raise _mapped(err) from None
+
+        try:
+            return self.policy.run(attempt)
+        except ChatError as err:
+            raise ReviewerError(f"the Batch API failed: {err}") from None
+
+
+def _info(batch: Any) -> BatchInfo:
+    counts = batch.request_counts
+    errors = getattr(batch.errors, "data", None) or []
+    return BatchInfo(
+        id=batch.id,
+        status=batch.status,
+        input_file_id=batch.input_file_id,
+        output_file_id=batch.output_file_id,
+        error_file_id=batch.error_file_id,
+        total=counts.total if counts else 0,
+        completed=counts.completed if counts else 0,
+        failed=counts.failed if counts else 0,
+        errors=tuple(str(e.message) for e in errors),
+    )

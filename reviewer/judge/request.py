@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from reviewer.errors import ReviewerError
-from reviewer.model import Pairing, RichText
+from reviewer.model import Location, Pairing, RichText
 
 PROMPT_FILES = ("system.md", "json_mode.md", "repair.md", "propose.md")
 MAX_MENTIONS = 3
@@ -76,6 +76,7 @@ class JudgeRequest:
     positional: bool = False
     parent: str | None = None
     images: tuple[Path, ...] = ()  # files the figure shows, attached when vision is on
+    location: Location | None = None  # where the figure is; not part of the question
 
     def content(self) -> str:
         """The variable part of the prompt, in tagged sections."""
@@ -137,6 +138,7 @@ def build_request(pairing: Pairing, chapter: str | None, root: Path | None) -> J
         mentions=tuple(mentions),
         positional=pairing.positional,
         parent=figure.parent,
+        location=figure.location,
         images=tuple(
             _resolve(src, Path(figure.location.path).parent, root) for src in figure.images
         ),

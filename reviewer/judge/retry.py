@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_random_exponential
@@ -17,7 +18,12 @@ class GaveUp(TransientError):
     """A transient failure that outlasted every attempt."""
 
 
+T = TypeVar("T")
+
+
 class Retried:
+    """A Chat whose calls are retried on transient failures."""
+
     def __init__(
         self,
         inner: Chat,
@@ -26,12 +32,25 @@ class Retried:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.inner = inner
+        self.policy = RetryPolicy(attempts, max_wait, sleep)
+
+    def complete(self, call: ChatCall) -> ChatReply:
+        return self.policy.run(lambda: self.inner.complete(call))
+
+
+class RetryPolicy:
+    def __init__(
+        self,
+        attempts: int = 5,
+        max_wait: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.attempts = attempts
         self.backoff = wait_random_exponential(multiplier=1, max=max_wait)
         self.max_wait = max_wait
         self.sleep = sleep
 
-    def complete(self, call: ChatCall) -> ChatReply:
+    def run(self, action: Callable[[], T]) -> T:
         retrying = Retrying(
             retry=retry_if_exception_type(TransientError),
             stop=stop_after_attempt(self.attempts),
@@ -40,7 +59,7 @@ class Retried:
             reraise=True,
         )
         try:
-            return retrying(self.inner.complete, call)
+            return retrying(action)
         except TransientError as err:
             raise GaveUp(f"gave up after {self.attempts} attempts: {err}") from None
 
