@@ -5,7 +5,8 @@ API (or the live path), then `status`, `collect` and `cancel`. `reviewer.cli.mai
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -70,8 +71,8 @@ def _open(path: Path, config: Path | None, overrides: Mapping[str, object]) -> f
     settings = load_config(path, overrides, explicit=config)
     target = plan([path])
     state = load(flow.run_folder(settings, target))
-    if state is not None and not overrides.get("model"):
-        # Follow the run with the model it was submitted with: the questions depend on it.
+    if state is not None and not state.finished() and not overrides.get("model"):
+        # Follow a run with the model it was submitted with: the questions depend on it.
         settings = replace(settings, model=state.model)
     key = os.environ.get("OPENAI_API_KEY")
     mode = Mode(api_key=key)
@@ -90,6 +91,17 @@ def _open(path: Path, config: Path | None, overrides: Mapping[str, object]) -> f
     except BaseException:
         stage.close()
         raise
+
+
+@contextmanager
+def _opened(
+    path: Path, config: Path | None, overrides: Mapping[str, object]
+) -> Iterator[flow.Book]:
+    book = _open(path, config, overrides)
+    try:
+        yield book
+    finally:
+        book.stage.close()
 
 
 def _echo(text: str) -> None:
@@ -111,8 +123,7 @@ def _submit(
 ) -> None:
     """Submit every figure of a book the cache cannot answer, then return (or --wait)."""
     overrides = {"via": via, "model": model, "base_url": base_url, "format": fmt and fmt.value}
-    book = _open(path, config, overrides)
-    try:
+    with _opened(path, config, overrides) as book:
         if dry:
             estimate, label = flow.estimate(book)
             typer.echo(
@@ -123,8 +134,6 @@ def _submit(
             _echo(f"book summary written to {flow.live(book, progress, max_cost)}")
         else:
             _submitted(book, wait, max_cost, path)
-    finally:
-        book.stage.close()
 
 
 def _submitted(book: flow.Book, wait: bool, max_cost: float | None, path: Path) -> None:
@@ -143,12 +152,9 @@ def _submitted(book: flow.Book, wait: bool, max_cost: float | None, path: Path) 
 @app.command("status")
 def _status(path: BookArg, base_url: UrlOpt = None, config: ConfigOpt = None) -> None:
     """Show the progress of every batch of the book's run."""
-    book = _open(path, config, {"base_url": base_url})
-    try:
+    with _opened(path, config, {"base_url": base_url}) as book:
         for row in flow.status(book):
             typer.echo(row)
-    finally:
-        book.stage.close()
 
 
 @app.command("collect")
@@ -161,21 +167,15 @@ def _collect(
 ) -> None:
     """Download finished batches, validate and cache every answer, send failed or expired
     requests again, and write the book's report once every figure is answered or failed."""
-    book = _open(path, config, {"format": fmt and fmt.value, "base_url": base_url})
-    try:
+    with _opened(path, config, {"format": fmt and fmt.value, "base_url": base_url}) as book:
         done = flow.wait(book, _echo) if wait else flow.collect(book, _echo)
-        if done is not None:
-            _echo(f"book summary written to {done}")
-    finally:
-        book.stage.close()
+    if done is not None:
+        _echo(f"book summary written to {done}")
 
 
 @app.command("cancel")
 def _cancel(path: BookArg, base_url: UrlOpt = None, config: ConfigOpt = None) -> None:
     """Cancel the run's open batches; a later collect keeps what they finished."""
-    book = _open(path, config, {"base_url": base_url})
-    try:
+    with _opened(path, config, {"base_url": base_url}) as book:
         for row in flow.cancel(book):
             typer.echo(row)
-    finally:
-        book.stage.close()
