@@ -58,12 +58,12 @@ class Book:
         return Price(price.input * BATCH_DISCOUNT, price.output * BATCH_DISCOUNT) if price else None
 
     def figures(self) -> list[FigureState]:
+        """Every question of the book, in reading order, as a run would track it."""
         found = []
-        for request in self.requests:
+        for key, request in self.batches.requests.items():
             where = request.location
-            key = self.batches.llm.key(request)
-            line = where.line if where else 0
-            found.append(FigureState(key, where.path if where else "", request.figure_id, line))
+            path, line = (where.path, where.line) if where else ("", 0)
+            found.append(FigureState(key, path, request.figure_id, line))
         return found
 
     def estimate(self, price: Price | None) -> Estimate:
