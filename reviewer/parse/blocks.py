@@ -21,6 +21,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from reviewer.parse import dispatch
 from reviewer.parse.blockstate import DIV_DEPTH, LIST_DEPTH, line_text, problem
 from reviewer.parse.divs import div_close, fenced_div, is_div_closer
 
@@ -46,6 +47,7 @@ def build_block_parser() -> MarkdownIt:
     # and list lines. Only fences, block-level HTML and a div's closing fence end them.
     ruler.at("heading", _md_heading, {"alt": ["reference"]})
     ruler.at("hr", _md_hr, {"alt": ["reference", "list"]})
+    dispatch.install(md)
     return md
 
 

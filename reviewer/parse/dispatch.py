@@ -1,0 +1,106 @@
+"""Parse stage, speed: markdown-it's block loop, trying on each line only the rules that can
+start with that line's first character; and its input normalisation, without the rewrite.
+
+markdown-it tries every block rule, in order, on every line, and most of them give up after
+looking at the first character; in a chapter made mostly of prose that was the largest share
+of parsing time. A rule listed in TRIGGERS can only match a line whose first non-blank
+character is one of its triggers, so skipping it elsewhere changes nothing; rules not listed
+(tables, definition lists, paragraphs) are tried on every line, and an indented line, which
+may be code, gets every rule. The token stream is the same as the plain loop's: a test
+compares them over the corpus."""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Sequence
+
+from markdown_it import MarkdownIt
+from markdown_it.parser_block import ParserBlock
+from markdown_it.rules_block.state_block import StateBlock
+from markdown_it.rules_core.state_core import StateCore
+
+Rule = Callable[[StateBlock, int, int, bool], bool]
+
+TRIGGERS = {
+    "front_matter": "-",
+    "div_close": ":",
+    "comment_lead": "<",
+    "fenced_div": ":",
+    "raw_tex": "\\",
+    "fence": "`~",
+    "blockquote": ">",
+    "hr": "*-_",
+    "list": "*-+0123456789",
+    "footnote_def": "[",
+    "reference": "[",
+    "html_div_line": "<",
+    "html_block": "<",
+    "heading": "#",
+}
+INDENTED_ONLY = {"code"}  # markdown-it's indented code needs four columns of indent
+
+
+class _Dispatch:
+    def __init__(self, named: Sequence[tuple[str, Rule]]) -> None:
+        self.every = [rule for _, rule in named]
+        anywhere = [(n, r) for n, r in named if n not in TRIGGERS and n not in INDENTED_ONLY]
+        self.default = [r for _, r in anywhere]
+        chars = {c for name, _ in named for c in TRIGGERS.get(name, "")}
+        self.by_char = {
+            c: [r for n, r in named if c in TRIGGERS.get(n, c) and n not in INDENTED_ONLY]
+            for c in chars
+        }
+
+    def rules(self, state: StateBlock, line: int) -> list[Rule]:
+        if state.sCount[line] - state.blkIndent >= 4:
+            return self.every
+        return self.by_char.get(state.src[state.bMarks[line] + state.tShift[line]], self.default)
+
+
+def install(md: MarkdownIt) -> None:
+    """Give `md` the dispatching block loop; rules must not change after this."""
+    md.core.ruler.at("normalize", _normalize)
+    ruler = md.block.ruler
+    named = [(rule.name, rule.fn) for rule in ruler.__rules__ if rule.enabled]
+    dispatch = _Dispatch(named)
+    md.block.tokenize = types.MethodType(  # type: ignore[method-assign]
+        lambda block, state, start, end: _tokenize(block, dispatch, state, start, end), md.block
+    )
+
+
+def _normalize(state: StateCore) -> None:
+    """markdown-it's normalize, without rewriting every newline of a text that has no \r."""
+    src = state.src
+    if "\r" in src:
+        src = src.replace("\r\n", "\n").replace("\r", "\n")
+    if "\0" in src:
+        src = src.replace("\0", "\ufffd")
+    state.src = src
+
+
+def _tokenize(
+    block: ParserBlock, dispatch: _Dispatch, state: StateBlock, start: int, end: int
+) -> None:
+    """markdown-it's ParserBlock.tokenize, with the rules chosen per line."""
+    line = start
+    max_nesting = state.md.options.maxNesting
+    empty_before = False
+    while line < end:
+        state.line = line = state.skipEmptyLines(line)
+        if line >= end or state.sCount[line] < state.blkIndent:
+            break
+        if state.level >= max_nesting:
+            state.line = end
+            break
+        if not any(rule(state, line, end, False) for rule in dispatch.rules(state, line)):
+            raise RuntimeError("none of the block rules matched")
+        if state.line <= line:
+            raise RuntimeError("block rule didn't increment state.line")
+        state.tight = not empty_before
+        line = state.line
+        if (line - 1) < end and state.isEmpty(line - 1):
+            empty_before = True
+        if line < end and state.isEmpty(line):
+            empty_before = True
+            line += 1
+            state.line = line

@@ -1,0 +1,67 @@
+"""Parse stage, the dispatching block loop: it must give exactly the tokens of markdown-it's
+own loop, which tries every rule on every line. Compared over every fixture chapter and, where
+it is present, the shared corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import normalize
+
+from reviewer.parse.blocks import build_block_parser
+from tests.conftest import CORPUS, FIXTURES, ROOT, need_corpus
+
+
+def plain_parser() -> MarkdownIt:
+    md = build_block_parser()
+    del md.block.tokenize  # back to ParserBlock.tokenize: every rule on every line
+    md.core.ruler.at("normalize", normalize)
+    return md
+
+
+def tokens(md: MarkdownIt, text: str) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
+    env: dict[str, Any] = {}
+    found = [
+        (t.type, t.map, t.content, t.info, t.markup, t.nesting, t.level, t.hidden)
+        for t in md.parse(text, env)
+    ]
+    # Rules that are tried leave counters at zero behind them; only what was found counts.
+    return found, {key: value for key, value in env.items() if value}
+
+
+def same(path: Path) -> None:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    assert tokens(build_block_parser(), text) == tokens(plain_parser(), text), path
+
+
+OWN = sorted({*FIXTURES.rglob("*.qmd"), *(ROOT / "examples").rglob("*.qmd")})
+
+
+@pytest.mark.parametrize("path", OWN, ids=lambda p: str(p.relative_to(ROOT)))
+def test_fixtures_parse_the_same(path: Path) -> None:
+    same(path)
+
+
+def test_the_corpus_parses_the_same() -> None:
+    need_corpus()
+    for path in sorted(CORPUS.rglob("*.qmd")):
+        same(path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "    indented code\n\nthen text\n",
+        "a | b\n--|--\n1 | 2\n",
+        "Term\n: definition\n",
+        "\tTabbed\n\n- item\n  - nested\n\n1. one\n2) two\n",
+        "line\r\nwith CRLF\rand CR\n\0null\n",
+        "---\ntitle: x\n---\n\n# H\n\n::: {.note}\ntext\n:::\n",
+        "> quote\n> - list in quote\n\n[^1]: note\n[ref]: http://x\n",
+    ],
+)
+def test_edge_cases_parse_the_same(text: str) -> None:
+    assert tokens(build_block_parser(), text) == tokens(plain_parser(), text)
