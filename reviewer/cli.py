@@ -17,7 +17,6 @@ from reviewer.errors import ReviewerError
 from reviewer.judge.cost import PRICES_DATE
 from reviewer.judge.mode import Mode, Unjudged, off
 from reviewer.output import default_output, write_atomic
-from reviewer.pipeline import dry_run, plan, review
 from reviewer.render import Format, render
 
 if TYPE_CHECKING:
@@ -219,6 +218,8 @@ def _review(
         "prompts": prompts and str(prompts),
         "vision": vision,
     }
+    from reviewer.pipeline import dry_run, plan, review  # not needed for --help
+
     settings = load_config(paths[0], overrides, explicit=config)
     target = plan(paths)
     mode = Mode(
