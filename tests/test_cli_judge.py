@@ -161,3 +161,18 @@ def test_ctrl_c_while_judging_exits_130_at_once_and_keeps_the_answers(
         )
         assert run_again.returncode == 0, run_again.stderr
         assert again.count() <= 5 - answered + 1  # only what had no answer yet (+ in flight)
+
+
+def test_every_package_is_listed_for_the_wheel() -> None:
+    """pyproject lists the packages by hand (the prompts are mapped in); a package missing
+    there is missing from `pip install .` while the tests, run from the source tree, pass."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in (ROOT / "reviewer").rglob("__init__.py")
+    }
+    assert found | {"reviewer.prompts"} == listed
