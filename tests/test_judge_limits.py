@@ -105,3 +105,15 @@ def test_permanent_failures_are_not_retried(error: Exception) -> None:
     with pytest.raises(type(error)):
         Retried(script, sleep=Clock().sleep).complete(call())
     assert len(script.calls) == 1
+
+
+def test_headers_count_the_requests_still_on_their_way() -> None:
+    """The server's `remaining` may not count requests it has not received yet."""
+    clock = Clock()
+    limits = limiter(60, 100_000, clock)
+    limits.acquire(10)
+    limits.acquire(10)  # two in flight
+    limits.answered(10)  # the first comes back: the server says one request is left
+    limits.observe(Limits(limit_requests=60, remaining_requests=1))
+    limits.acquire(10)  # the one left is the one still in flight: wait for the refill
+    assert clock.now == pytest.approx(1.0)

@@ -47,6 +47,9 @@ class RateLimiter:
         self.clock, self.sleep = clock, sleep
         self.paused_until = now
         self.lock = threading.Lock()
+        # Sent and not answered yet: the server may not have counted them in its headers.
+        self.in_flight = 0
+        self.in_flight_tokens = 0
 
     def acquire(self, tokens: int) -> None:
         if tokens > self.tokens.capacity:
@@ -60,6 +63,8 @@ class RateLimiter:
                 if delay <= 0:
                     self.requests.level -= 1
                     self.tokens.level -= tokens
+                    self.in_flight += 1
+                    self.in_flight_tokens += tokens
                     return
             self.sleep(min(delay, 1.0))
 
@@ -70,15 +75,28 @@ class RateLimiter:
         waits = (self.paused_until - now, self.requests.wait_for(1), self.tokens.wait_for(tokens))
         return max(waits)
 
-    def observe(self, limits: Limits) -> None:
+    def answered(self, tokens: int) -> None:
         with self.lock:
-            _lower(self.requests, limits.limit_requests, limits.remaining_requests)
-            _lower(self.tokens, limits.limit_tokens, limits.remaining_tokens)
+            self.in_flight -= 1
+            self.in_flight_tokens -= tokens
+
+    def observe(self, limits: Limits) -> None:
+        """Lower the budgets to what the server says is left, less what is still on its way
+        to it (which it may not have counted yet)."""
+        with self.lock:
+            requests = _less(limits.remaining_requests, self.in_flight)
+            tokens = _less(limits.remaining_tokens, self.in_flight_tokens)
+            _lower(self.requests, limits.limit_requests, requests)
+            _lower(self.tokens, limits.limit_tokens, tokens)
 
     def pause(self, seconds: float) -> None:
         """The server asked everyone to wait (Retry-After on a 429)."""
         with self.lock:
             self.paused_until = max(self.paused_until, self.clock() + seconds)
+
+
+def _less(remaining: int | None, pending: int) -> int | None:
+    return None if remaining is None else remaining - pending
 
 
 def _lower(bucket: Bucket, limit: int | None, remaining: int | None) -> None:
@@ -102,5 +120,7 @@ class RateLimited:
             if err.retry_after:
                 self.limiter.pause(err.retry_after)
             raise
+        finally:
+            self.limiter.answered(call.tokens)
         self.limiter.observe(reply.limits)
         return reply
