@@ -28,7 +28,41 @@ def render(report: Report) -> str:
         "llm_note": report.llm_note,
         "llm_error": report.llm_error,
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return _layout(document) + "\n"
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _layout(document: dict[str, Any]) -> str:
+    """One figure or finding per line: easy to read and to diff, and written by json's C
+    encoder (an indent= would switch json to its pure-Python encoder, several times slower on
+    a book)."""
+    lines = []
+    for key, value in document.items():
+        text = _files(value) if key == "files" else _dump(value)
+        lines.append(f"  {_dump(key)}: {text}")
+    return "{\n" + ",\n".join(lines) + "\n}"
+
+
+def _files(files: list[dict[str, Any]]) -> str:
+    if not files:
+        return "[]"
+    parts = []
+    for audit in files:
+        fields = [
+            f"{_dump(key)}: {_rows(value) if key in ('figures', 'findings') else _dump(value)}"
+            for key, value in audit.items()
+        ]
+        parts.append("    {" + ", ".join(fields) + "}")
+    return "[\n" + ",\n".join(parts) + "\n  ]"
+
+
+def _rows(items: list[Any]) -> str:
+    if not items:
+        return "[]"
+    return "[\n" + ",\n".join("      " + _dump(item) for item in items) + "\n    ]"
 
 
 def _file(audit: FileAudit) -> dict[str, Any]:
