@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -88,20 +90,38 @@ def cache_location(config: Config) -> Path:
 def _chat(config: Config, mode: Mode, endpoint: str) -> Chat:
     if mode.offline and not mode.replay:
         return _NoNetwork()
-    from reviewer.judge.openai_chat import OpenAIChat  # openai loads only when a model is asked
-
     if mode.record:
         _write_meta(mode.record, endpoint, config)
-    live = OpenAIChat(
-        api_key=mode.api_key,
-        base_url=config.base_url,
-        endpoint=endpoint,
-        timeout=config.timeout,
-        record=mode.record,
-        replay=mode.replay,
-    )
-    limiter = RateLimiter(config.rpm, config.tpm)
-    return Retried(RateLimited(live, limiter), attempts=config.attempts)
+
+    def connect() -> Chat:
+        from reviewer.judge.openai_chat import OpenAIChat  # openai loads when a model is asked
+
+        live = OpenAIChat(
+            api_key=mode.api_key,
+            base_url=config.base_url,
+            endpoint=endpoint,
+            timeout=config.timeout,
+            record=mode.record,
+            replay=mode.replay,
+        )
+        return RateLimited(live, RateLimiter(config.rpm, config.tpm))
+
+    return Retried(_Lazy(connect), attempts=config.attempts)
+
+
+class _Lazy:
+    """A Chat built on its first call: a rerun the cache answers never loads the client."""
+
+    def __init__(self, connect: Callable[[], Chat]) -> None:
+        self.connect = connect
+        self.chat: Chat | None = None
+        self.lock = threading.Lock()
+
+    def complete(self, call: ChatCall) -> ChatReply:
+        with self.lock:
+            if self.chat is None:
+                self.chat = self.connect()
+        return self.chat.complete(call)
 
 
 class _NoNetwork:

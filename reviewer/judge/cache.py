@@ -11,8 +11,11 @@ Default location: `$REVIEWER_CACHE_DIR`, else `$XDG_CACHE_HOME/reviewer`, else
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +45,8 @@ class AnswerCache:
 
         try:
             self.store: Any = diskcache.Cache(str(directory))
+            # Rewrite-check results, so a warm rerun does not parse every rewrite again.
+            self.checks: Any = diskcache.Cache(str(directory / "checks"))
         except Exception as err:  # diskcache raises sqlite3 and OS errors alike
             raise ReviewerError(f"{directory}: cannot open the cache ({err})") from None
         self.directory = directory
@@ -57,10 +62,12 @@ class AnswerCache:
         return CacheStats(self.directory, len(self.store), int(self.store.volume()))
 
     def clear(self) -> int:
+        self.checks.clear()
         return int(self.store.clear())
 
     def close(self) -> None:
         self.store.close()
+        self.checks.close()
 
 
 class Cached:
@@ -96,10 +103,31 @@ class Cached:
         self.store(request, answered)
         return answered
 
+    def problems(
+        self, request: JudgeRequest, rewrite: str, check: Callable[[], tuple[str, ...]]
+    ) -> tuple[str, ...]:
+        """The rewrite checks' verdict on `rewrite`, remembered per question, rewrite and
+        version of the checks (a change to them makes every verdict stale)."""
+        material = f"{_checks_version()}\n{self.key(request)}\n{rewrite}"
+        key = hashlib.sha256(material.encode()).hexdigest()
+        stored = self.cache.checks.get(key)
+        if isinstance(stored, list):
+            return tuple(str(p) for p in stored)
+        found = check()
+        self.cache.checks.set(key, list(found))
+        return found
+
     def store(self, request: JudgeRequest, answered: Answered) -> None:
         """Keep a validated answer; the batch path stores its answers here too."""
         stored = {"answer": _dumps(answered), "model": answered.model}
         self.cache.put(self.key(request), stored)
+
+
+@functools.cache
+def _checks_version() -> str:
+    from reviewer.judge import rewrite
+
+    return hashlib.sha256(Path(rewrite.__file__).read_bytes()).hexdigest()[:16]
 
 
 def _dumps(answered: Answered) -> str:

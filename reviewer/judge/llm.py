@@ -96,8 +96,14 @@ class LLMJudge:
     def __init__(self, chat: Chat, prompts: Prompts, settings: Settings) -> None:
         self.chat, self.prompts, self.settings = chat, prompts, settings
         self.json_mode = False  # learned: the server rejected json_schema once
+        self.keys: dict[JudgeRequest, str] = {}  # the cache and the checks both ask
 
     def key(self, request: JudgeRequest) -> str:
+        if request not in self.keys:
+            self.keys[request] = self._key(request)
+        return self.keys[request]
+
+    def _key(self, request: JudgeRequest) -> str:
         s = self.settings
         images = [hashlib.sha256(i.data).hexdigest() for i in self._images(request)]
         material = {

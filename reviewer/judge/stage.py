@@ -80,7 +80,7 @@ def _without_call(
     hit = judge.cached(request) if isinstance(judge, Cached) else None
     if hit is not None:
         tally.cache_hits += 1
-        return judgment_from(hit, request)
+        return judgment_from(hit, request, judge)
     if budget.cache_only:
         return Judgment.skipped("offline: no cached answer for this figure")
     return None
@@ -171,7 +171,7 @@ def _one(
     # chapters): its answer was stored while this one waited its turn.
     hit = answered.status is JudgmentStatus.CACHED
     _spend(tally, answered.spent, budget.price, reserved, hit=hit)
-    return judgment_from(answered, request)
+    return judgment_from(answered, request, judge)
 
 
 def _spend(
@@ -192,20 +192,28 @@ def _spend(
         tally.cache_hits += hit
 
 
-def judgment_from(answered: Answered, request: JudgeRequest) -> Judgment:
+def judgment_from(
+    answered: Answered, request: JudgeRequest, judge: Judge | None = None
+) -> Judgment:
     answer, spent = answered.answer, answered.spent
     rewrite = answer.rewrite
     problems: tuple[str, ...] = ()
     if rewrite is not None:
-        # A proposed introduction is checked as an edit of an empty paragraph: it may cite the
-        # figure and use the caption's and alt text's numbers, nothing more.
-        problems = check_rewrite(
-            request.intro or "",
-            rewrite,
-            figure_id=request.figure_id,
-            caption=request.caption,
-            alt=request.alt,
-        )
+        text = rewrite
+
+        def check() -> tuple[str, ...]:
+            # A proposed introduction is checked as an edit of an empty paragraph: it may
+            # cite the figure and use the caption's and alt text's numbers, nothing more.
+            return check_rewrite(
+                request.intro or "",
+                text,
+                figure_id=request.figure_id,
+                caption=request.caption,
+                alt=request.alt,
+            )
+
+        cached = isinstance(judge, Cached)
+        problems = judge.problems(request, text, check) if cached else check()  # type: ignore[union-attr]
     return Judgment(
         answered.status,
         score=answer.score,
