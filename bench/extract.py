@@ -18,6 +18,11 @@ Each timed block is preceded by a garbage collection and by one warm-up run; tim
 is a one-line summary:
 
     extract: <MB/s> MB/s, pandoc/ours <x>, ours/scan <y>, peak <MB> MB
+
+(`n/a` for x when pandoc was skipped.) `--quick`, for CI, takes a few seconds: the four smallest
+chapters, one repetition of everything, pandoc on the two smallest only (its ratio compares
+those two with ours on the same two); when CORPUS holds no `.qmd`, the repository's own
+`examples/` and `tests/fixtures/{book,extract,judge}/` chapters are used instead, with a note.
 """
 
 from __future__ import annotations
@@ -45,6 +50,13 @@ MB = 1_000_000
 FIG_REF = re.compile(r"@fig-")
 PANDOC_ARGS = ("-f", "markdown", "-t", "json")
 LINEAR_LIMIT = 2.2
+QUICK_FILES = 4
+QUICK_PANDOC_FILES = 2
+# tests/fixtures/bad is left out: some of its files are not UTF-8 on purpose.
+FALLBACK = (
+    REPO_ROOT / "examples",
+    *(REPO_ROOT / "tests" / "fixtures" / name for name in ("book", "extract", "judge")),
+)
 
 
 @dataclass(frozen=True)
@@ -60,14 +72,31 @@ class Timing:
     total: float  # median seconds for the whole corpus
 
 
-def load_corpus(corpus: Path) -> list[Chapter]:
+def load_corpus(corpus: Path, folders: Sequence[Path] | None = None) -> list[Chapter]:
+    """Every `*.qmd` under `folders` (default: the corpus), named relative to `corpus`."""
     chapters = []
-    for path in sorted(corpus.rglob("*.qmd")):
+    paths = sorted(p for folder in folders or [corpus] for p in folder.rglob("*.qmd"))
+    for path in paths:
         data = path.read_bytes()
         chapters.append(
             Chapter(path.relative_to(corpus).as_posix(), data, data.decode("utf-8-sig"))
         )
     return chapters
+
+
+def smallest(chapters: Sequence[Chapter], count: int) -> list[Chapter]:
+    """The `count` smallest chapters, in corpus order."""
+    kept = {id(c) for c in sorted(chapters, key=lambda c: len(c.data))[:count]}
+    return [c for c in chapters if id(c) in kept]
+
+
+def quick_chapters(corpus: Path) -> tuple[list[Chapter], Path]:
+    """The few chapters --quick times, and the folder their names are relative to."""
+    chapters = load_corpus(corpus) if corpus.is_dir() else []
+    if not chapters:
+        print(f"note: no .qmd files under {corpus}; using the repository's own chapters")
+        corpus, chapters = REPO_ROOT, load_corpus(REPO_ROOT, FALLBACK)
+    return smallest(chapters, QUICK_FILES), corpus
 
 
 def run_ours(chapter: Chapter) -> None:
@@ -158,6 +187,19 @@ def ratio(numerator: float | None, denominator: float) -> str:
     return f"{numerator / denominator:.1f}"
 
 
+def time_pandoc(chapters: Sequence[Chapter], repeat: int) -> Timing | None:
+    pandoc_path = shutil.which("pandoc")
+    if pandoc_path is None:
+        print("note: pandoc not on PATH; pandoc skipped")
+        return None
+    version = subprocess.run(
+        [pandoc_path, "--version"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[0]
+    print(f"{version}, pandoc-repeat {repeat}")
+    first = smallest(chapters, 1)  # warm the binary, keep the run short
+    return time_corpus(make_pandoc(pandoc_path), chapters, repeat, first)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -169,11 +211,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--repeat", type=int, default=5, help="repetitions for our code and scan")
     parser.add_argument("--pandoc-repeat", type=int, default=3, help="repetitions for pandoc")
+    parser.add_argument(
+        "--quick", action="store_true", help="4 small chapters, 1 repetition, pandoc on 2 (CI)"
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.repeat = args.pandoc_repeat = 1
     if args.repeat < 1 or args.pandoc_repeat < 1:
         parser.error("repetitions must be at least 1")
 
-    chapters = load_corpus(args.corpus)
+    if args.quick:
+        chapters, args.corpus = quick_chapters(args.corpus)
+    else:
+        chapters = load_corpus(args.corpus)
     if not chapters:
         parser.error(f"no .qmd files under {args.corpus}")
     size = sum(len(c.data) for c in chapters)
@@ -188,17 +238,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parse = time_corpus(run_parse, chapters, args.repeat)
     scan = time_corpus(run_scan, chapters, args.repeat)
 
-    pandoc_path = shutil.which("pandoc")
-    pandoc: Timing | None = None
-    if pandoc_path is None:
-        print("note: pandoc not on PATH; pandoc skipped")
-    else:
-        version = subprocess.run(
-            [pandoc_path, "--version"], capture_output=True, text=True, check=True
-        ).stdout.splitlines()[0]
-        print(f"{version}, pandoc-repeat {args.pandoc_repeat}")
-        smallest = min(chapters, key=lambda c: len(c.data))  # warm the binary, keep the run short
-        pandoc = time_corpus(make_pandoc(pandoc_path), chapters, args.pandoc_repeat, [smallest])
+    # pandoc costs a process per file: --quick times it on the two smallest chapters only.
+    on_pandoc = smallest(chapters, QUICK_PANDOC_FILES) if args.quick else chapters
+    pandoc = time_pandoc(on_pandoc, args.pandoc_repeat)
+    pandoc_ms = {}
+    if pandoc is not None:
+        pandoc_ms = {c.name: t * 1000 for c, t in zip(on_pandoc, pandoc.per_file, strict=True)}
 
     peak = peak_memory(chapters)
     largest = max(chapters, key=lambda c: len(c.data))
@@ -213,7 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for i, chapter in enumerate(chapters):
         row = f"{chapter.name:<{width}}  {len(chapter.data) / 1000:>7.1f}"
         row += f"  {parse.per_file[i] * 1000:>9.2f}  {ours.per_file[i] * 1000:>9.2f}"
-        row += f"  {pandoc.per_file[i] * 1000:>9.1f}" if pandoc else ""
+        if pandoc:
+            shown = pandoc_ms.get(chapter.name)
+            row += f"  {shown:>9.1f}" if shown is not None else f"  {'-':>9}"
         print(row)
     print("-" * len(header))
     row = f"{'total':<{width}}  {size / 1000:>7.1f}"
@@ -224,6 +271,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     mb_s = size / MB / ours.total
     pandoc_total = pandoc.total if pandoc else None
+    pandoc_size = sum(len(c.data) for c in on_pandoc)
+    # pandoc/ours compares the same files: all of them, or only those pandoc ran on.
+    ours_same = ours.total
+    if len(on_pandoc) < len(chapters):
+        timed = zip(chapters, ours.per_file, strict=True)
+        ours_same = sum(t for c, t in timed if c.name in pandoc_ms)
     growth = twice / once
     print(f"ours (parse + extract): {ours.total * 1000:.1f} ms, {mb_s:.2f} MB/s")
     print(
@@ -237,7 +290,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if pandoc_total is None:
         print("pandoc: skipped (not on PATH)")
     else:
-        print(f"pandoc: {pandoc_total * 1000:.1f} ms, {size / MB / pandoc_total:.2f} MB/s")
+        on = "" if len(on_pandoc) == len(chapters) else f" ({len(on_pandoc)} files)"
+        print(
+            f"pandoc{on}: {pandoc_total * 1000:.1f} ms, {pandoc_size / MB / pandoc_total:.2f} MB/s"
+        )
     print(
         f"scan (re.finditer @fig-): {scan.total * 1000:.2f} ms, {size / MB / scan.total:.0f} MB/s"
     )
@@ -248,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"x2 {twice * 1000:.1f} ms, ratio {growth:.2f} ({verdict})"
     )
     print(
-        f"extract: {mb_s:.2f} MB/s, pandoc/ours {ratio(pandoc_total, ours.total)}, "
+        f"extract: {mb_s:.2f} MB/s, pandoc/ours {ratio(pandoc_total, ours_same)}, "
         f"ours/scan {ratio(ours.total, scan.total)}, peak {peak / MB:.1f} MB"
     )
     return 0

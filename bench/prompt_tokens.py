@@ -11,6 +11,7 @@ import statistics
 import sys
 from pathlib import Path
 
+from reviewer.judge.chat import ChatCall, ChatReply
 from reviewer.judge.cost import DEFAULT_PRICES, PRICES_DATE
 from reviewer.judge.llm import LLMJudge, Settings
 from reviewer.judge.request import load_prompts
@@ -47,7 +48,7 @@ def main(argv: list[str]) -> int:
 
 
 class _Unused:
-    def complete(self, call: object) -> object:
+    def complete(self, call: ChatCall) -> ChatReply:
         raise AssertionError("this benchmark never calls a model")
 
 
