@@ -1,6 +1,6 @@
-"""Parse stage, the dispatching block loop: it must give exactly the tokens of markdown-it's
-own loop, which tries every rule on every line. Compared over every fixture chapter and, where
-it is present, the shared corpus."""
+"""Parse stage, the dispatching block and inline loops: they must give exactly the tokens of
+markdown-it's own loops, which try every rule on every line and at every position. Compared
+over every fixture chapter and, where it is present, the shared corpus."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import normalize
 
 from reviewer.parse.blocks import build_block_parser
+from reviewer.parse.inline_rules import inline_parser
 from tests.conftest import CORPUS, FIXTURES, ROOT, need_corpus
 
 
@@ -65,3 +66,39 @@ def test_the_corpus_parses_the_same() -> None:
 )
 def test_edge_cases_parse_the_same(text: str) -> None:
     assert tokens(build_block_parser(), text) == tokens(plain_parser(), text)
+
+
+def plain_inline() -> MarkdownIt:
+    md = inline_parser.__wrapped__()
+    del md.inline.tokenize  # back to ParserInline.tokenize: every rule at every position
+    return md
+
+
+def inline_tokens(md: MarkdownIt, text: str) -> list[tuple[Any, ...]]:
+    def flat(tokens: list[Any]) -> list[tuple[Any, ...]]:
+        rows = []
+        for t in tokens:
+            rows.append((t.type, t.content, t.markup, t.nesting, repr(t.meta), repr(t.attrs)))
+            rows += flat(t.children or [])
+        return rows
+
+    return flat(md.parseInline(text, {}))
+
+
+def same_inline(path: Path, fast: MarkdownIt, plain: MarkdownIt) -> None:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    for token in build_block_parser().parse(text, {}):
+        if token.type == "inline" and token.content:
+            assert inline_tokens(fast, token.content) == inline_tokens(plain, token.content), (
+                path,
+                token.content[:80],
+            )
+
+
+def test_inline_parses_the_same_over_fixtures_and_corpus() -> None:
+    fast, plain = inline_parser(), plain_inline()
+    paths = list(OWN)
+    if CORPUS.is_dir():
+        paths += sorted(CORPUS.rglob("*.qmd"))
+    for path in paths:
+        same_inline(path, fast, plain)

@@ -1,5 +1,6 @@
 """Parse stage, speed: markdown-it's block loop, trying on each line only the rules that can
-start with that line's first character; and its input normalisation, without the rewrite.
+start with that line's first character, and its inline loop likewise for each position; and
+its input normalisation, without the rewrite.
 
 markdown-it tries every block rule, in order, on every line, and most of them give up after
 looking at the first character; in a chapter made mostly of prose that was the largest share
@@ -18,6 +19,7 @@ from markdown_it import MarkdownIt
 from markdown_it.parser_block import ParserBlock
 from markdown_it.rules_block.state_block import StateBlock
 from markdown_it.rules_core.state_core import StateCore
+from markdown_it.rules_inline.state_inline import StateInline
 
 Rule = Callable[[StateBlock, int, int, bool], bool]
 
@@ -38,6 +40,30 @@ TRIGGERS = {
     "heading": "#",
 }
 INDENTED_ONLY = {"code"}  # markdown-it's indented code needs four columns of indent
+
+# Inline rules and the characters they can start at; `text` takes every other one.
+INLINE_TRIGGERS = {
+    "newline": "\n",
+    "math": "$",
+    "raw_tex": "\\",
+    "escaped_space": "\\",
+    "escape": "\\",
+    "backticks": "`",
+    "script": "^~",
+    "strikethrough": "~",
+    "emphasis": "*_",
+    "span": "[",
+    "pandoc_attrs": "{",
+    "cite": "@",
+    "link": "[",
+    "image": "!",
+    "footnote_inline": "^",
+    "footnote_ref": "[",
+    "autolink": "<",
+    "html_inline": "<",
+    "entity": "&",
+}
+InlineRule = Callable[[StateInline, bool], bool]
 
 
 class _Dispatch:
@@ -66,6 +92,46 @@ def install(md: MarkdownIt) -> None:
     md.block.tokenize = types.MethodType(  # type: ignore[method-assign]
         lambda block, state, start, end: _tokenize(block, dispatch, state, start, end), md.block
     )
+
+
+def install_inline(md: MarkdownIt) -> None:
+    """Give `md` the dispatching inline loop; rules must not change after this."""
+    named = [(rule.name, rule.fn) for rule in md.inline.ruler.__rules__ if rule.enabled]
+    others = [fn for name, fn in named if name not in INLINE_TRIGGERS]  # text, and unknown
+    by_char = {
+        c: [fn for name, fn in named if name not in INLINE_TRIGGERS or c in INLINE_TRIGGERS[name]]
+        for c in "".join(INLINE_TRIGGERS.values())
+    }
+    md.inline.tokenize = types.MethodType(  # type: ignore[method-assign]
+        lambda inline, state: _tokenize_inline(by_char, others, state), md.inline
+    )
+
+
+def _tokenize_inline(
+    by_char: dict[str, list[InlineRule]], others: list[InlineRule], state: StateInline
+) -> None:
+    """markdown-it's ParserInline.tokenize, with the rules chosen per position."""
+    end = state.posMax
+    max_nesting = state.md.options["maxNesting"]
+    src = state.src
+    while state.pos < end:
+        pos = state.pos
+        ok = False
+        if state.level < max_nesting:
+            for rule in by_char.get(src[pos], others):
+                ok = rule(state, False)
+                if ok:
+                    if state.pos <= pos:
+                        raise RuntimeError("inline rule didn't increment state.pos")
+                    break
+        if ok:
+            if state.pos >= end:
+                break
+            continue
+        state.append_pending(src[pos])
+        state.pos += 1
+    if state.pending:
+        state.pushPending()
 
 
 def _normalize(state: StateCore) -> None:

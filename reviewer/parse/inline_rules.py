@@ -13,6 +13,7 @@ from markdown_it.rules_inline.state_inline import StateInline
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.footnote.index import footnote_inline
 
+from reviewer.parse import dispatch
 from reviewer.parse.attrs import parse_attrs
 
 # Pandoc's citation key: internal punctuation is allowed only when a word character follows.
@@ -223,4 +224,5 @@ def inline_parser() -> MarkdownIt:
     ruler.before("link", "span", _span)
     ruler.before("link", "pandoc_attrs", _attrs_after)
     ruler.before("link", "cite", _cite)
+    dispatch.install_inline(md)
     return md
