@@ -65,6 +65,9 @@ class Batches:
             (self.folder / part.name).write_bytes(b"".join(chunk))
             state.parts.append(part)
         save(state, self.folder)  # the intent is on disk before anything is uploaded
+        return self._push_unsent(state)
+
+    def _push_unsent(self, state: RunState) -> list[Part]:
         return [self._push(part, state) for part in state.parts if part.batch_id is None]
 
     def _line(self, figure: FigureState, state: RunState) -> bytes:
@@ -103,9 +106,7 @@ class Batches:
 
     def collect(self, state: RunState) -> int:
         """Read every finished batch; return how many questions were sent again."""
-        for part in state.parts:
-            if part.batch_id is None:
-                self._push(part, state)
+        self._push_unsent(state)
         for info in self.poll(state):
             if info.done:
                 part = next(p for p in state.parts if p.batch_id == info.id)

@@ -31,9 +31,8 @@ class Budget:
     price: Price | None
     max_cost: float | None = None
     concurrency: int = 4
-    cache_only: bool = (
-        False  # --offline without cassettes: answers come from the cache or not at all
-    )
+    # --offline without cassettes: answers come from the cache or not at all.
+    cache_only: bool = False
 
 
 @dataclass
@@ -212,8 +211,7 @@ def judgment_from(
                 alt=request.alt,
             )
 
-        cached = isinstance(judge, Cached)
-        problems = judge.problems(request, text, check) if cached else check()  # type: ignore[union-attr]
+        problems = judge.problems(request, text, check) if isinstance(judge, Cached) else check()
     return Judgment(
         answered.status,
         score=answer.score,
