@@ -85,6 +85,20 @@ def test_explicit_output_path(capsys: Cap, monkeypatch: pytest.MonkeyPatch, tmp_
     assert "report.md" in result.err
 
 
+def test_the_audit_is_readable_by_others_as_the_umask_allows(
+    capsys: Cap, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The temporary file behind the atomic write is created 0600; the audit must not stay so.
+    write(tmp_path / "proofing.qmd", CLEAN)
+    monkeypatch.chdir(tmp_path)
+    old = os.umask(0o022)
+    try:
+        run(capsys, "proofing.qmd", "-o", "report.md")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "report.md").stat().st_mode & 0o777 == 0o644
+
+
 def test_failed_write_keeps_the_old_audit_and_no_temporary_file(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
