@@ -25,6 +25,7 @@ from reviewer.rules import rule
 class CheckSettings:
     far_after: int = 30  # lines a figure may sit below its first reference
     far_before: int = 5  # lines a figure may sit above its first reference
+    score_below: int | None = None  # judged scores below this get NAR004 (--fail-on score<N)
 
 
 def check(
@@ -198,6 +199,15 @@ _NARRATIVE = {
     Verdict.MENTIONS_ONLY: ("NAR002", "only mentions the figure"),
     Verdict.PARTIAL: ("NAR003", "explains the figure only in part"),
 }
+
+
+def low_score(pairing: Pairing, judgment: Judgment, below: int | None) -> Finding | None:
+    """NAR004 when `--fail-on score<N` is set and the judged score is below N."""
+    if below is None or judgment.score is None or judgment.score >= below:
+        return None
+    where = pairing.intro.location if pairing.intro else pairing.figure.location
+    message = f"judged {judgment.score}/5, below the --fail-on threshold score<{below}"
+    return finding("NAR004", message, where, pairing.figure.id)
 
 
 def narrative(pairing: Pairing, judgment: Judgment) -> Finding | None:

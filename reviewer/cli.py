@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from reviewer import __version__, commands, terminal
-from reviewer.config import VISION, Config, FailOn, load_config
+from reviewer.config import FAIL_ON_HELP, VISION, Config, load_config
 from reviewer.errors import ReviewerError
 from reviewer.judge.cost import PRICES_DATE
 from reviewer.judge.mode import Mode, Unjudged, off
@@ -20,7 +20,11 @@ from reviewer.output import default_output, write_atomic
 from reviewer.render import Format, render
 
 if TYPE_CHECKING:
+    from collections import Counter
+
+    from reviewer.baseline import Key
     from reviewer.judge.build import Stage
+    from reviewer.model import Report
 
 EPILOG = """\
 \b
@@ -40,7 +44,9 @@ nothing; a killed run keeps what it received.
 
 Other commands: `review rules` lists every finding code; `review explain CODE` explains one;
 `review cache stats` shows where the answer cache is and its size; `review cache clear`
-empties it.
+empties it; `review baseline write PATH` records today's findings, so that
+`review PATH --baseline review-baseline.json` fails only on new ones. A comment
+`<!-- review: ignore FIG003 -->` before a figure or paragraph suppresses a finding there.
 
 Exit codes: 0 no finding at or above --fail-on; 1 some; 2 the review could not run
 (bad input or configuration, a refused API key, no quota left); 130 interrupted.
@@ -73,8 +79,9 @@ def _review(
         typer.Option(
             "--format",
             "-f",
-            help="Audit format: md (for people), json (for tools), concise "
-            "(one line per finding, printed to the terminal). Default: md.",
+            help="Audit format: md (for people), html (a page to look at, figures beside "
+            "their prose), json (for tools), sarif (code scanning), concise or github (one "
+            "line per finding, printed: for terminals and GitHub Actions). Default: md.",
         ),
     ] = None,
     output: Annotated[
@@ -91,10 +98,25 @@ def _review(
         typer.Option("--no-llm", help="Skip the LLM stage: structural checks only, no network."),
     ] = False,
     fail_on: Annotated[
-        FailOn | None,
+        str | None,
         typer.Option(
-            "--fail-on", help="Exit 1 when a finding is at least this severe. Default: error."
+            "--fail-on",
+            metavar="SEVERITY|score<N",
+            help="Exit 1 when a finding that counts is at least this severe, or a judged score "
+            f"is below N. One of: {FAIL_ON_HELP} ('error,score<3'). Default: error.",
         ),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            metavar="FILE",
+            help="Count only findings not in this file (from `review baseline write`); they "
+            "match by file, figure id and code, so moving a figure keeps them old.",
+        ),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None, typer.Option("--write-baseline", metavar="FILE", hidden=True)
     ] = None,
     config: Annotated[
         Path | None,
@@ -211,7 +233,7 @@ def _review(
     """
     overrides = {
         "format": fmt and fmt.value,
-        "fail_on": fail_on and fail_on.value,
+        "fail_on": fail_on,
         "model": model,
         "base_url": base_url,
         "max_cost": max_cost,
@@ -221,6 +243,7 @@ def _review(
     from reviewer.pipeline import dry_run, plan, review  # not needed for --help
 
     settings = load_config(paths[0], overrides, explicit=config)
+    known = _known(baseline)  # read first: a bad baseline should cost no LLM call
     target = plan(paths)
     mode = Mode(
         no_llm, offline, no_cache, refresh, record, replay, os.environ.get("OPENAI_API_KEY")
@@ -239,20 +262,48 @@ def _review(
     finally:
         if not isinstance(stage, Unjudged):
             stage.close()
+    if write_baseline is not None:
+        return _write_baseline(report, write_baseline, quiet)
+    if baseline is not None and known is not None:
+        report = _against(report, known, baseline)
     chosen = Format(settings.format)
     root = target.root or paths[0].parent
     destination = _destination(output, chosen, root, target.chapters, settings.output_dir)
-    _emit(render(report, chosen), destination)
+    _emit(report, chosen, destination)
     if not quiet:
         for line in terminal.summary(report, destination, settings.output_dir):
             typer.echo(line, err=True)
     if report.llm_error:
         raise ReviewerError(f"the LLM stage stopped: {report.llm_error}")
-    threshold = settings.fail_threshold
-    failing = threshold is not None and any(
-        f.severity.rank >= threshold.rank for f in report.findings
-    )
-    return 1 if failing else 0
+    from reviewer.gate import failing
+
+    return 1 if failing(report, settings.gate) else 0
+
+
+def _known(path: Path | None) -> Counter[Key] | None:
+    from reviewer.baseline import load
+
+    return None if path is None else load(path)
+
+
+def _against(report: Report, known: Counter[Key], path: Path) -> Report:
+    from dataclasses import replace
+
+    from reviewer.baseline import apply
+
+    return replace(apply(report, known, path.parent), baseline=str(path))
+
+
+def _write_baseline(report: Report, path: Path, quiet: bool) -> int:
+    from reviewer import baseline
+
+    try:
+        count = baseline.write(report, path)
+    except OSError as err:
+        raise ReviewerError(f"{path}: cannot write the baseline ({err.strerror or err})") from None
+    if not quiet:
+        typer.echo(f"review: baseline of {count} findings written to {path}", err=True)
+    return 0
 
 
 def _stage(settings: Config, mode: Mode) -> Stage:
@@ -261,12 +312,18 @@ def _stage(settings: Config, mode: Mode) -> Stage:
     return build_stage(settings, mode)
 
 
-def _emit(text: str, destination: Path | None) -> None:
+def _emit(report: Report, fmt: Format, destination: Path | None) -> None:
     if destination is None:
-        sys.stdout.write(text)
+        sys.stdout.write(render(report, fmt))
         return
     try:
-        write_atomic(destination, text)
+        if fmt is Format.HTML:
+            from reviewer.render import html
+
+            for path, text in html.pages(report, destination):
+                write_atomic(path, text)
+        else:
+            write_atomic(destination, render(report, fmt))
     except OSError as err:
         reason = err.strerror or str(err)
         raise ReviewerError(
@@ -277,7 +334,7 @@ def _emit(text: str, destination: Path | None) -> None:
 def _destination(
     output: str | None, fmt: Format, root: Path, chapters: tuple[Path, ...], folder: str
 ) -> Path | None:
-    if output == "-" or (output is None and fmt is Format.CONCISE):
+    if output == "-" or (output is None and fmt.terminal):
         return None
     if output is not None:
         return Path(output)
@@ -320,7 +377,7 @@ def _route(args: list[str]) -> tuple[typer.Typer, list[str], str]:
         if rest and rest[0] not in cli_batch.COMMANDS and not rest[0].startswith("-"):
             rest = ["submit", *rest]  # `review batch BOOK` is `review batch submit BOOK`
         return cli_batch.app, rest, "review batch"
-    if args and args[0] in commands.NAMES:
+    if args and args[0] in commands.NAMES:  # rules, explain, cache, baseline
         return commands.app, args, "review"
     return _review_app, args, "review"
 

@@ -1,5 +1,6 @@
-"""The command line's other commands: `review rules`, `review explain CODE` and
-`review cache stats|clear`. `reviewer.cli.main` routes to them by their first word."""
+"""The command line's other commands: `review rules`, `review explain CODE`,
+`review cache stats|clear` and `review baseline write`. `reviewer.cli.main` routes to them by
+their first word."""
 
 from __future__ import annotations
 
@@ -14,8 +15,26 @@ from reviewer.rules import BY_CODE, RULES
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True)
 _cache_app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True)
+_baseline_app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True)
 app.add_typer(_cache_app, name="cache", help="Show or empty the answer cache.")
-NAMES = ("rules", "explain", "cache")
+app.add_typer(
+    _baseline_app,
+    name="baseline",
+    help="Record today's findings, so that `review --baseline FILE` counts only new ones.",
+)
+NAMES = ("rules", "explain", "cache", "baseline")
+BASELINE_FILE = "review-baseline.json"
+
+_BASELINE_EPILOG = """\b
+Examples:
+  review baseline write book/                  record the book's findings today
+  review book/ --baseline review-baseline.json --fail-on warning
+                                               exit 1 only for findings not recorded
+
+Every option of `review` works here too (--no-llm, --offline, --replay DIR, --model,
+--config ...): write the baseline with the settings CI reviews with, or CI's judgments
+will look new. Findings match by file, figure id and code, never by line; findings
+suppressed in the source are not recorded."""
 
 
 @app.command("rules")
@@ -69,3 +88,26 @@ def _cache_clear(config: _CacheConfig = None) -> None:
     removed = cache.clear()
     cache.close()
     typer.echo(f"cache: removed {removed:,} answers from {cache.directory}")
+
+
+@_baseline_app.command(
+    "write",
+    epilog=_BASELINE_EPILOG,
+    options_metavar="PATH... [OPTIONS]",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def _baseline_write(
+    ctx: typer.Context,
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Where to write the baseline (JSON)."),
+    ] = Path(BASELINE_FILE),
+) -> int:
+    """Review PATH (a chapter, several, or a book) and record every finding in a baseline.
+
+    Takes the same paths and options as `review`."""
+    if not any(not arg.startswith("-") for arg in ctx.args):
+        raise ReviewerError("say what to review: `review baseline write PATH`")
+    from reviewer.cli import main  # the review command itself, with the same options
+
+    return main([*ctx.args, "--write-baseline", str(output)])

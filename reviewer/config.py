@@ -5,10 +5,10 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +20,31 @@ from reviewer.model import Severity
 CONFIG_FILE = "reviewer.toml"
 
 
-class FailOn(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-    NEVER = "never"
+FAIL_ON_HELP = "error, warning, info, never, score<N (N from 2 to 5), or a severity and a score"
+_SCORE_BELOW = re.compile(r"score\s*<\s*([2-5])")
 
 
-FAIL_ON_CHOICES = tuple(choice.value for choice in FailOn)
-FORMATS = ("md", "json", "concise")
+@dataclass(frozen=True)
+class FailOn:
+    """When `review` exits 1: a finding at least this severe, or a judged score below `score`
+    (`--fail-on error,score<3` means either)."""
+
+    severity: Severity | None = Severity.ERROR
+    score_below: int | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> FailOn:
+        severity, below, parts = None, None, str(value).lower().replace(" ", "").split(",")
+        for part in parts:
+            if match := _SCORE_BELOW.fullmatch(part):
+                below = int(match.group(1))
+            elif part in ("error", "warning", "info") and severity is None:
+                severity = Severity(part)
+            elif part != "never" or len(parts) > 1:
+                raise ValueError(f"must be {FAIL_ON_HELP}")
+        return cls(severity, below)
+
+FORMATS = ("md", "json", "concise", "sarif", "github", "html")
 ENDPOINTS = ("auto", "openai", "azure", "compatible")
 VISION = ("auto", "on", "off")
 VIA = ("auto", "batch", "live")
@@ -93,8 +109,13 @@ def _positive(value: Any) -> float:
     return number
 
 
+def _fail_on(value: Any) -> str:
+    FailOn.parse(value)  # raises ValueError when it does not read
+    return str(value).lower().replace(" ", "")
+
+
 _CHECKS: dict[str, Callable[[Any], Any]] = {
-    "fail_on": _choice(FAIL_ON_CHOICES),
+    "fail_on": _fail_on,
     "format": _choice(FORMATS),
     "far_after": _whole(0),
     "far_before": _whole(0),
@@ -143,11 +164,11 @@ class Config:
 
     @property
     def checks(self) -> CheckSettings:
-        return CheckSettings(far_after=self.far_after, far_before=self.far_before)
+        return CheckSettings(self.far_after, self.far_before, self.gate.score_below)
 
     @property
-    def fail_threshold(self) -> Severity | None:
-        return None if self.fail_on == "never" else Severity(self.fail_on)
+    def gate(self) -> FailOn:
+        return FailOn.parse(self.fail_on)
 
 
 def find_config(start: Path) -> Path | None:

@@ -166,6 +166,7 @@ class Extraction:
     references: tuple[Reference, ...]
     paragraphs: tuple[Paragraph, ...]
     problems: tuple[Finding, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
 
 
 # -- pair stage --------------------------------------------------------------------------------
@@ -183,6 +184,15 @@ class Pairing:
 # -- checks stage ------------------------------------------------------------------------------
 
 
+class FindingStatus(StrEnum):
+    """Whether a finding counts: `suppressed` by a `<!-- review: ignore CODE -->` comment in the
+    source, or `baselined` because the baseline file already records it."""
+
+    ACTIVE = "active"
+    SUPPRESSED = "suppressed"
+    BASELINED = "baselined"
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str
@@ -191,6 +201,24 @@ class Finding:
     location: Location
     figure: str | None = None
     suggestion: str | None = None
+    status: FindingStatus = FindingStatus.ACTIVE
+
+    @property
+    def active(self) -> bool:
+        return self.status is FindingStatus.ACTIVE
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """A `<!-- review: ignore CODE ... -->` comment and the block it stands before. No codes
+    means every code."""
+
+    codes: frozenset[str]
+    comment: Location
+    target: Location
+
+    def covers(self, code: str) -> bool:
+        return not self.codes or code in self.codes
 
 
 # -- judge stage -------------------------------------------------------------------------------
@@ -279,7 +307,13 @@ class Report:
     usage: Usage = field(default_factory=Usage)
     llm_note: str | None = None
     llm_error: str | None = None  # what stopped the LLM stage (authentication, quota)
+    baseline: str | None = None  # the baseline file findings were matched against, if any
 
     @property
     def findings(self) -> tuple[Finding, ...]:
         return tuple(f for audit in self.files for f in audit.findings)
+
+    @property
+    def active(self) -> tuple[Finding, ...]:
+        """The findings that count: neither suppressed in the source nor in the baseline."""
+        return tuple(f for f in self.findings if f.active)

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reviewer.book import PROJECT_FILE, Book, find_project_root, open_book
-from reviewer.checks import CheckSettings, check, finding, narrative
+from reviewer.checks import CheckSettings, check, finding, low_score, narrative
 from reviewer.errors import ReviewerError
 from reviewer.extract import extract
+from reviewer.gate import suppress
 from reviewer.judge.mode import NO_LLM, Unjudged
 from reviewer.load import display_path, load_chapter
 from reviewer.model import (
@@ -96,15 +97,32 @@ def review(
         judgments, tally = judge_all(requests, judging.judge, judging.budget, judge_progress)
         usage, note, error = tally.usage(), _note(judging, judgments, tally), tally.fatal
     verdicts = iter(judgments)
-    files = []
-    for ex, pairs, found in zip(extractions, pairings, findings, strict=True):
-        audits = tuple(FigureAudit(p, next(verdicts)) for p in pairs)
-        told = (narrative(a.pairing, a.judgment) for a in audits)
-        files.append(FileAudit(ex.path, ex.title, audits, (*found, *(f for f in told if f))))
+    files = [
+        _file_audit(ex, [FigureAudit(p, next(verdicts)) for p in pairs], found, settings)
+        for ex, pairs, found in zip(extractions, pairings, findings, strict=True)
+    ]
     if target.config_problems and target.config_path:
         config = display_path(target.config_path)
         files.append(FileAudit(config, "Book configuration", (), target.config_problems))
     return Report(tuple(files + unreadable), usage, note, error)
+
+
+def _file_audit(
+    ex: Extraction, audits: list[FigureAudit], found: list[Finding], settings: CheckSettings
+) -> FileAudit:
+    """One chapter's audit: its findings, those the judgments add, and the source's
+    suppressions applied to all of them."""
+    told = [
+        f
+        for a in audits
+        for f in (
+            narrative(a.pairing, a.judgment),
+            low_score(a.pairing, a.judgment, settings.score_below),
+        )
+        if f
+    ]
+    marked = suppress((*found, *told), ex.suppressions, ex.figures)
+    return FileAudit(ex.path, ex.title, tuple(audits), marked)
 
 
 def _requests(

@@ -195,6 +195,15 @@ RULES: tuple[Rule, ...] = (
         "The reader learns some of what the figure shows, but not where to look or why it matters.",
         "Add the missing piece named in the audit's rationale.",
     ),
+    Rule(
+        "NAR004",
+        "figure-score-below-threshold",
+        _W,
+        "The judged score is below the `--fail-on score<N` threshold (LLM judgment).",
+        "A project that gates on the judge's score wants each weak introduction named, with "
+        "its figure id, so CI can fail on it and a baseline can record it.",
+        "`review book/ --fail-on 'score<3'` reports NAR004 for every figure judged 1 or 2.",
+    ),
 )
 
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reviewer.model import Report, Severity, Usage
+from reviewer.model import FindingStatus, Report, Severity, Usage
 from reviewer.output import quarto_renders
 
 if TYPE_CHECKING:
@@ -57,10 +58,15 @@ class Judging:
 
 def summary(report: Report, destination: Path | None, folder: str) -> list[str]:
     figures = sum(len(a.figures) for a in report.files)
-    counts = {s: sum(f.severity is s for f in report.findings) for s in Severity}
+    counts = {s: sum(f.severity is s for f in report.active) for s in Severity}
     detail = ", ".join(_plural(n, s.value) for s, n in counts.items() if n)
-    line = f"review: {_plural(figures, 'figure')}, {_plural(len(report.findings), 'finding')}"
+    line = f"review: {_plural(figures, 'figure')}, {_plural(len(report.active), 'finding')}"
     line += f" ({detail})" if detail else ""
+    quiet = Counter(f.status for f in report.findings if not f.active)
+    if quiet[FindingStatus.SUPPRESSED]:
+        line += f", {quiet[FindingStatus.SUPPRESSED]} suppressed in the source"
+    if quiet[FindingStatus.BASELINED]:
+        line += f", {quiet[FindingStatus.BASELINED]} in the baseline"
     if destination is not None:
         line += f"; audit written to {destination}"
     lines = [line]

@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 
 from reviewer.checks import CheckSettings
-from reviewer.model import Criterion, Judgment, JudgmentStatus, Report, Usage, Verdict
+from reviewer.model import (
+    Criterion,
+    FindingStatus,
+    Judgment,
+    JudgmentStatus,
+    Report,
+    Usage,
+    Verdict,
+)
 from reviewer.pipeline import plan, review
 from reviewer.render import Format, render
 
@@ -72,11 +80,16 @@ def _judged(report: Report) -> Report:
         replace(item, judgment=judgments[n]) if n < len(judgments) else item
         for n, item in enumerate(audit.figures)
     )
-    files = (replace(audit, figures=figures[:4]),)
+    statuses = [FindingStatus.SUPPRESSED, FindingStatus.BASELINED]
+    findings = tuple(
+        replace(f, status=statuses[n]) if n < len(statuses) else f
+        for n, f in enumerate(audit.findings)
+    )
+    files = (replace(audit, figures=figures[:4], findings=findings),)
     usage = Usage(
         requests=3, cache_hits=1, prompt_tokens=1200, completion_tokens=300, cost_usd=0.0042
     )
-    return Report(files, usage, llm_note="judged by test-model")
+    return Report(files, usage, llm_note="judged by test-model", baseline="review-baseline.json")
 
 
 def _check(name: str, text: str) -> None:

@@ -24,6 +24,7 @@ def extract(document: Document, order: int = 0) -> tuple[Extraction, int]:
         references=tuple(walker.references),
         paragraphs=tuple(walker.paragraphs),
         problems=document.problems,
+        suppressions=tuple(walker.suppressions),
     )
     return extraction, walker.order
 

@@ -7,6 +7,7 @@ introduce a figure; code, comments, raw blocks and front matter are not read at 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -18,7 +19,16 @@ from reviewer.extract.figures import (
     embed_figure,
     image_figure,
 )
-from reviewer.model import Attrs, Block, BlockKind, Figure, Location, Paragraph, Reference
+from reviewer.model import (
+    Attrs,
+    Block,
+    BlockKind,
+    Figure,
+    Location,
+    Paragraph,
+    Reference,
+    Suppression,
+)
 from reviewer.parse.attrs import parse_attrs
 from reviewer.parse.cells import parse_cell
 from reviewer.parse.inline import InlineImage, InlineRef, analyze, plain_text
@@ -45,6 +55,7 @@ class Walker:
         self.figures: list[Figure] = []
         self.paragraphs: list[Paragraph] = []
         self.references: list[Reference] = []
+        self.suppressions: list[Suppression] = []
 
     def next_order(self) -> int:
         self.order += 1
@@ -53,6 +64,8 @@ class Walker:
     def walk(self, blocks: tuple[Block, ...], ctx: _Ctx | None = None) -> None:
         ctx = ctx or _Ctx()
         for n, block in enumerate(blocks):
+            if block.kind is BlockKind.COMMENT and n + 1 < len(blocks):
+                self.suppress(block, blocks[n + 1])
             if _table_caption(blocks, n):
                 self.block(block, replace(ctx, container="caption"))
             else:
@@ -79,6 +92,12 @@ class Walker:
             self.walk(block.children, inner)
         else:
             self.walk(block.children, ctx)
+
+    def suppress(self, comment: Block, following: Block) -> None:
+        found = _IGNORE.search(comment.content)
+        if found:
+            codes = frozenset(_CODE.findall(found.group(1).upper()))
+            self.suppressions.append(Suppression(codes, comment.location, following.location))
 
     def place(self, location: Location, ctx: _Ctx) -> Place:
         return Place(location, self.next_order(), self.section, ctx.when_format, ctx.figure)
@@ -157,6 +176,11 @@ class Walker:
         when = _when_format(cell.attrs) or ctx.when_format
         place = self.place(block.location, replace(ctx, when_format=when))
         self.figures.extend(cell_figures(block, cell, place))
+
+
+# `<!-- review: ignore FIG004 NAR002 -->`; with no code, every finding on the next block.
+_IGNORE = re.compile(r"<!--\s*review:\s*ignore\b(.*?)-->", re.DOTALL | re.IGNORECASE)
+_CODE = re.compile(r"\b[A-Z]{3}\d{3}\b")
 
 
 def _table_caption(blocks: tuple[Block, ...], n: int) -> bool:

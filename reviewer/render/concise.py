@@ -1,5 +1,6 @@
 """Render stage, concise format: one `path:line: CODE message` line per finding, as linters
-print them, so editors and terminals can jump to the line."""
+print them, so editors and terminals can jump to the line. Suppressed and baselined findings
+are left out: these lines are for fixing, and the other formats still list them."""
 
 from __future__ import annotations
 
@@ -11,5 +12,6 @@ def render(report: Report) -> str:
         f"{f.location.path}:{f.location.line}: {f.code} {f.message}"
         for audit in report.files
         for f in audit.findings
+        if f.active
     ]
     return "\n".join(lines) + ("\n" if lines else "")

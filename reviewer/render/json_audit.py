@@ -27,6 +27,7 @@ def render(report: Report) -> str:
         },
         "llm_note": report.llm_note,
         "llm_error": report.llm_error,
+        "baseline": report.baseline,
     }
     return _layout(document) + "\n"
 
@@ -155,4 +156,5 @@ def _finding(f: Finding) -> dict[str, Any]:
         "line": f.location.line,
         "figure": f.figure,
         "suggestion": f.suggestion,
+        "status": f.status.value,
     }

@@ -10,7 +10,16 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from reviewer.model import FigureAudit, FileAudit, Finding, Location, Report, RichText, Severity
+from reviewer.model import (
+    FigureAudit,
+    FileAudit,
+    Finding,
+    FindingStatus,
+    Location,
+    Report,
+    RichText,
+    Severity,
+)
 
 
 def render(report: Report) -> str:
@@ -32,7 +41,7 @@ def render(report: Report) -> str:
 
 def _summary(report: Report) -> str:
     figures = sum(len(a.figures) for a in report.files)
-    counts = Counter(f.severity for f in report.findings)
+    counts = Counter(f.severity for f in report.active)
     parts = [
         f"{counts[s]} {s.value}{'s' if counts[s] != 1 else ''}"
         for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
@@ -40,9 +49,11 @@ def _summary(report: Report) -> str:
     ]
     detail = f" ({', '.join(parts)})" if parts else ""
     files = len(report.files)
+    quiet = Counter(f.status for f in report.findings if not f.active)
+    aside = "".join(f", {n} {_QUIET[status]}" for status, n in sorted(quiet.items()))
     return (
         f"Reviewed {files} file{'s' if files != 1 else ''}: {figures} figures, "
-        f"{len(report.findings)} findings{detail}."
+        f"{len(report.active)} findings{detail}{aside}."
     )
 
 
@@ -213,8 +224,15 @@ def _judgment(item: FigureAudit) -> str:
     return f"{j.verdict.value}{score}. {j.rationale or ''}".strip()
 
 
+_QUIET = {
+    FindingStatus.SUPPRESSED: "suppressed in the source",
+    FindingStatus.BASELINED: "in baseline",
+}
+
+
 def _finding(f: Finding) -> str:
-    return f"`{f.code}` ({f.severity.value}) {f.message}"
+    said = f"`{f.code}` ({f.severity.value}) {f.message}"
+    return said if f.active else f"~~{said}~~ ({_QUIET[f.status]})"
 
 
 def _where(loc: Location, path: str) -> str:

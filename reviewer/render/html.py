@@ -1,0 +1,229 @@
+"""Render stage, HTML format: a self-contained page per chapter (style, script and images
+inside it, or images linked relative to it), and an index page for a book. Figures come worst
+first, and filters by verdict and finding code work from the keyboard. Nothing is fetched at
+view time: a Content-Security-Policy forbids it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from html import escape
+from importlib import resources
+from pathlib import Path
+
+from reviewer import __version__
+from reviewer.model import FigureAudit, FileAudit, Finding, Report
+from reviewer.render.html_card import Media, card, finding_item, verdict_of, worst_first
+
+_CSP = (
+    "default-src 'none'; img-src 'self' data: file:; style-src 'unsafe-inline'; "
+    "script-src 'unsafe-inline'"
+)
+_VERDICTS = ("contradicts", "mentions_only", "no_intro", "partial", "explains", "unjudged")
+
+
+def render(report: Report) -> str:
+    """Every file on one page, for `--output -`; images are embedded or linked by file URI."""
+    return _page(report, report.files, Media(None), "Figure audit")
+
+
+def pages(report: Report, destination: Path) -> list[tuple[Path, str]]:
+    """What `--format html` writes: one page, or for several chapters one page each beside an
+    index at `destination`. The index comes last, so it never links to a page not yet written."""
+    media = Media(destination.parent)
+    chapters = [a for a in report.files if a.figures or a.findings]
+    if len(chapters) <= 1:
+        return [(destination, _page(report, report.files, media, "Figure audit"))]
+    names = _names(chapters, destination)
+    out = [
+        (destination.parent / name, _page(report, (audit,), media, "Figure audit", destination))
+        for audit, name in zip(chapters, names, strict=True)
+    ]
+    out.append((destination, _index(report, chapters, names)))
+    return out
+
+
+def _names(chapters: list[FileAudit], destination: Path) -> list[str]:
+    base, seen, names = destination.name.removesuffix(".html"), Counter[str](), []
+    for audit in chapters:
+        stem = Path(audit.path).stem
+        seen[stem] += 1
+        suffix = f"-{seen[stem]}" if seen[stem] > 1 else ""
+        names.append(f"{base}.{stem}{suffix}.html")
+    return names
+
+
+def _head(title: str) -> str:
+    style = resources.files("reviewer.render").joinpath("assets/audit.css").read_text("utf-8")
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta name="generator" content="reviewer {__version__}">\n'
+        f"<title>{escape(title)}</title>\n<style>\n{style}</style>\n</head>\n<body>\n"
+    )
+
+
+def _tail() -> str:
+    script = resources.files("reviewer.render").joinpath("assets/audit.js").read_text("utf-8")
+    return (
+        f"<footer>Written by reviewer {__version__}. Keys: j and k move between figures; "
+        f"Tab reaches the filters.</footer>\n<script>\n{script}</script>\n</body>\n</html>\n"
+    )
+
+
+def _page(
+    report: Report,
+    files: tuple[FileAudit, ...],
+    media: Media,
+    heading: str,
+    index: Path | None = None,
+) -> str:
+    title = files[0].title or files[0].path if len(files) == 1 else heading
+    cards, others = _cards(files, media, nested=len(files) > 1)
+    back = f'<p><a href="{escape(index.name)}">Back to the book index</a></p>' if index else ""
+    return (
+        _head(f"{heading}: {title}")
+        + '<a class="skip" href="#figures">Skip to the figures</a>\n<header>\n'
+        + f"<h1>{escape(heading)}: {escape(title)}</h1>\n{back}{_overview(report, files)}"
+        + "</header>\n"
+        + _filters(files)
+        + f'<main id="figures" tabindex="-1">\n{"".join(cards)}{others}</main>\n'
+        + _tail()
+    )
+
+
+def _overview(report: Report, files: tuple[FileAudit, ...]) -> str:
+    findings = [f for audit in files for f in audit.findings]
+    figures = sum(len(audit.figures) for audit in files)
+    status = Counter(f.status.value for f in findings)
+    said = f"{figures} figures, {status['active']} findings that count"
+    quiet = [f"{status['suppressed']} suppressed in the source"] if status["suppressed"] else []
+    quiet += [f"{status['baselined']} in the baseline"] if status["baselined"] else []
+    said += f" ({', '.join(quiet)})" if quiet else ""
+    lines = [f"<p>{escape(', '.join(sorted({a.path for a in files})))}: {said}.</p>"]
+    if report.llm_note:
+        lines.append(f"<p>LLM stage: {escape(report.llm_note)}</p>")
+    return "\n".join(lines) + "\n"
+
+
+def _cards(files: tuple[FileAudit, ...], media: Media, nested: bool) -> tuple[list[str], str]:
+    cards: list[str] = []
+    others: list[Finding] = []
+    anchors: Counter[str] = Counter()
+    for audit in files:
+        owned, rest = _owners(audit)
+        items = sorted(audit.figures, key=lambda a: worst_first(a, owned[id(a)]))
+        section = [card(item, owned[id(item)], media, _anchor(item, anchors)) for item in items]
+        if nested:
+            section = [_deeper(text) for text in section]
+            title = escape(audit.title or audit.path)
+            section.insert(0, f"<h2>{title} <small>({escape(audit.path)})</small></h2>\n")
+        cards += section
+        others += rest
+    if not others:
+        return cards, ""
+    listed = "".join(finding_item(f) for f in others)
+    return cards, f'<section><h2>Other findings</h2><ul class="findings">{listed}</ul></section>\n'
+
+
+def _anchor(item: FigureAudit, seen: Counter[str]) -> str:
+    figure = item.pairing.figure
+    name = figure.id or f"figure-line-{figure.location.line}"
+    seen[name] += 1
+    return name if seen[name] == 1 else f"{name}-{seen[name]}"
+
+
+def _deeper(text: str) -> str:
+    """One heading level down, for cards under a chapter heading on a combined page."""
+    for level in (3, 2):
+        text = text.replace(f"<h{level}", f"<h{level + 1}").replace(
+            f"</h{level}>", f"</h{level + 1}>"
+        )
+    return text
+
+
+def _owners(audit: FileAudit) -> tuple[dict[int, list[Finding]], list[Finding]]:
+    """Each finding goes to its figure's card: by figure id, else by the figure's line."""
+    owned: dict[int, list[Finding]] = {id(item): [] for item in audit.figures}
+    by_id: dict[str, list[FigureAudit]] = {}
+    by_line: dict[tuple[str, int], FigureAudit] = {}
+    for item in audit.figures:
+        figure = item.pairing.figure
+        by_id.setdefault(figure.id or "", []).append(item)
+        by_line[(figure.location.path, figure.location.line)] = item
+    rest = []
+    for f in audit.findings:
+        home = _home(f, by_id, by_line)
+        if home is None:
+            rest.append(f)
+        else:
+            owned[id(home)].append(f)
+    return owned, rest
+
+
+def _home(
+    f: Finding,
+    by_id: dict[str, list[FigureAudit]],
+    by_line: dict[tuple[str, int], FigureAudit],
+) -> FigureAudit | None:
+    at_line = by_line.get((f.location.path, f.location.line))
+    if f.figure and f.figure in by_id:
+        same = [a for a in by_id[f.figure] if a is at_line]
+        return same[0] if same else by_id[f.figure][0]
+    return at_line if f.figure is None else None
+
+
+def _filters(files: tuple[FileAudit, ...]) -> str:
+    verdicts: Counter[str] = Counter()
+    codes: Counter[str] = Counter()
+    for audit in files:
+        owned, _ = _owners(audit)
+        for item in audit.figures:
+            verdicts[verdict_of(item.judgment)] += 1
+            own = {f.code for f in owned[id(item)] if f.active} or {"none"}
+            codes.update(own)
+    verdict_boxes = [_box("verdict", v, verdicts[v]) for v in _VERDICTS if verdicts[v]]
+    code_boxes = [_box("code", c, codes[c]) for c in sorted(codes, key=lambda c: (c == "none", c))]
+    return (
+        '<nav class="filters" aria-label="Filters">\n'
+        f"<fieldset><legend>Verdict</legend>{''.join(verdict_boxes)}</fieldset>\n"
+        f"<fieldset><legend>Finding code</legend>{''.join(code_boxes)}</fieldset>\n"
+        '<button type="button" id="reset">Show all</button>\n'
+        '<p class="shown" id="shown" aria-live="polite"></p>\n</nav>\n'
+    )
+
+
+def _box(name: str, value: str, count: int) -> str:
+    label = "no finding" if value == "none" else value.replace("_", " ")
+    return (
+        f'<label><input type="checkbox" name="{name}" value="{escape(value)}" checked> '
+        f"{escape(label)} ({count})</label>"
+    )
+
+
+def _index(report: Report, chapters: list[FileAudit], names: list[str]) -> str:
+    rows = []
+    for audit, name in zip(chapters, names, strict=True):
+        active = [f for f in audit.findings if f.active]
+        scores = [a.judgment.score for a in audit.figures if a.judgment.score is not None]
+        mean = f"{sum(scores) / len(scores):.1f}" if scores else "none"
+        cells = [len(audit.figures), len(active), sum(1 for s in scores if s < 3), mean]
+        rows.append(
+            f'<tr><td><a href="{escape(name)}">{escape(audit.title or audit.path)}</a>'
+            f"<br><small>{escape(audit.path)}</small></td>"
+            + "".join(f'<td class="n">{cell}</td>' for cell in cells)
+            + "</tr>"
+        )
+    table = (
+        '<table class="chapters"><caption>Chapters in reading order</caption><thead><tr>'
+        '<th scope="col">Chapter</th><th scope="col">Figures</th><th scope="col">Findings</th>'
+        '<th scope="col">Scored below 3</th><th scope="col">Mean score</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    return (
+        _head("Figure audit: book index")
+        + "<header>\n<h1>Figure audit: book index</h1>\n"
+        + _overview(report, tuple(chapters))
+        + f"</header>\n<main>\n{table}\n</main>\n"
+        + _tail()
+    )
