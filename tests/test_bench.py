@@ -21,6 +21,10 @@ LAST_LINES = {
         rf"extract: {NUMBER} MB/s, pandoc/ours (?:{NUMBER}|n/a), ours/scan {NUMBER}, "
         rf"peak {NUMBER} MB"
     ),
+    "hook.py": (
+        r"hook: largest chapter \d+\.\d\d s \([^/]+\.qmd, \d+ KB, \d+ findings\), "
+        r"example \d+\.\d\d s, help \d+\.\d\d s, largest/help \d+\.\d\d"
+    ),
     "judge.py": r"judge: utilization \d+\.\d\d/\d+\.\d\d, 429s \d+, failed \d+",
     "rerun.py": r"rerun: warm/extract \d+\.\d\d, help \d+\.\d\d s, small chapter \d+\.\d\d s",
 }
@@ -45,7 +49,7 @@ def test_quick_mode_prints_the_summary_line(script: str) -> None:
     assert re.fullmatch(LAST_LINES[script], last), last
 
 
-@pytest.mark.parametrize("script", ["extract.py", "rerun.py"])
+@pytest.mark.parametrize("script", ["extract.py", "hook.py", "rerun.py"])
 def test_quick_mode_without_a_corpus_uses_the_repositorys_chapters(
     script: str, tmp_path: Path
 ) -> None:
