@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from reviewer import __version__, commands, terminal
+from reviewer import __version__, commands, options, terminal
 from reviewer.config import FAIL_ON_HELP, VISION, Config, load_config
 from reviewer.errors import ReviewerError
 from reviewer.judge.cost import PRICES_DATE
@@ -47,6 +47,8 @@ Other commands: `review rules` lists every finding code; `review explain CODE` e
 empties it; `review baseline write PATH` records today's findings, so that
 `review PATH --baseline review-baseline.json` fails only on new ones. A comment
 `<!-- review: ignore FIG003 -->` before a figure or paragraph suppresses a finding there.
+`review batch BOOK` judges a whole book through the Batch API; `review eval GOLD.jsonl`
+measures the judge against labelled pairs. Each has its own --help.
 
 Exit codes: 0 no finding at or above --fail-on; 1 some; 2 the review could not run
 (bad input or configuration, a refused API key, no quota left); 130 interrupted.
@@ -55,7 +57,6 @@ Settings come from options, then REVIEWER_* and OPENAI_* environment variables, 
 nearest reviewer.toml above the chapter (see config.example.toml)."""
 
 _review_app = typer.Typer(add_completion=False, rich_markup_mode=None)
-_LLM = "LLM stage"
 
 
 def _version(value: bool) -> None:
@@ -118,100 +119,31 @@ def _review(
     write_baseline: Annotated[
         Path | None, typer.Option("--write-baseline", metavar="FILE", hidden=True)
     ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config", help="Read this reviewer.toml instead of searching upward for one."
-        ),
-    ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option(
-            "--model", help="Model to judge with. Default: gpt-4.1-mini.", rich_help_panel=_LLM
-        ),
-    ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--base-url",
-            help="An OpenAI-compatible endpoint (vLLM, Ollama, "
-            "llama.cpp, Azure). Default: OPENAI_BASE_URL, else OpenAI.",
-            rich_help_panel=_LLM,
-        ),
-    ] = None,
-    offline: Annotated[
-        bool,
-        typer.Option(
-            "--offline",
-            help="Never open a connection: cached answers and cassettes only.",
-            rich_help_panel=_LLM,
-        ),
-    ] = False,
-    no_cache: Annotated[
-        bool,
-        typer.Option(
-            "--no-cache", help="Neither read nor write the answer cache.", rich_help_panel=_LLM
-        ),
-    ] = False,
-    refresh: Annotated[
-        bool,
-        typer.Option(
-            "--refresh",
-            help="Ask again even when the cache has an answer, and store the new one.",
-            rich_help_panel=_LLM,
-        ),
-    ] = False,
+    config: options.ConfigFile = None,
+    model: options.Model = None,
+    base_url: options.BaseUrl = None,
+    offline: options.Offline = False,
+    no_cache: options.NoCache = False,
+    refresh: options.Refresh = False,
     dry: Annotated[
         bool,
         typer.Option(
             "--dry-run",
             help="Print the request count, tokens and estimated cost, then stop without calling.",
-            rich_help_panel=_LLM,
+            rich_help_panel=options.LLM,
         ),
     ] = False,
-    max_cost: Annotated[
-        float | None,
-        typer.Option(
-            "--max-cost",
-            metavar="USD",
-            help="Stop before spending more than this; figures not reached are skipped.",
-            rich_help_panel=_LLM,
-        ),
-    ] = None,
-    record: Annotated[
-        Path | None,
-        typer.Option(
-            "--record",
-            metavar="DIR",
-            help="Record the HTTP exchanges into DIR (secrets scrubbed), for replay.",
-            rich_help_panel=_LLM,
-        ),
-    ] = None,
-    replay: Annotated[
-        Path | None,
-        typer.Option(
-            "--replay",
-            metavar="DIR",
-            help="Answer from cassettes recorded with --record; never touches the network.",
-            rich_help_panel=_LLM,
-        ),
-    ] = None,
-    prompts: Annotated[
-        Path | None,
-        typer.Option(
-            "--prompts",
-            metavar="DIR",
-            help="Use the prompt files in DIR instead of the shipped ones.",
-            rich_help_panel=_LLM,
-        ),
-    ] = None,
+    max_cost: options.MaxCost = None,
+    record: options.Record = None,
+    replay: options.Replay = None,
+    prompts: options.PromptsDir = None,
     vision: Annotated[
         str | None,
         typer.Option(
             "--vision",
             metavar="|".join(VISION),
             help="Attach the figure's image: auto (when the model takes images), on, off.",
-            rich_help_panel=_LLM,
+            rich_help_panel=options.LLM,
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
@@ -377,6 +309,10 @@ def _route(args: list[str]) -> tuple[typer.Typer, list[str], str]:
         if rest and rest[0] not in cli_batch.COMMANDS and not rest[0].startswith("-"):
             rest = ["submit", *rest]  # `review batch BOOK` is `review batch submit BOOK`
         return cli_batch.app, rest, "review batch"
+    if args[:1] == ["eval"]:
+        from reviewer import cli_eval  # the evaluate stage loads only for `review eval`
+
+        return cli_eval.app, args[1:], "review eval"
     if args and args[0] in commands.NAMES:  # rules, explain, cache, baseline
         return commands.app, args, "review"
     return _review_app, args, "review"

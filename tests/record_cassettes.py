@@ -5,14 +5,21 @@
 The answers come from the fake server's word-overlap grader, not from a model: the cassettes
 show the format of a judged audit and let tests and the README example run offline. Run this
 again whenever a prompt, the schema or the example chapter changes (a replay test fails until
-then)."""
+then).
+
+`cassettes/eval` replays `review eval ../shared/gold/dev.jsonl`. The gold pairs quote other
+people's books, so those cassettes keep none of their text: a replay matches on the hash in
+each file's name, so the request body is left out, and the answers lose their quotes (the
+rationale becomes the verdict and score, evidence is emptied, rewrites are dropped)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from reviewer.cli import main as review
 from tests.fake_openai import FakeOpenAI
@@ -31,8 +38,42 @@ def record(name: str, chapters: list[str]) -> int:
     return code
 
 
+GOLD = ROOT.parent / "shared" / "gold" / "dev.jsonl"
+
+
+def record_eval() -> int:
+    target = ROOT / "cassettes" / "eval"
+    shutil.rmtree(target, ignore_errors=True)
+    with FakeOpenAI() as fake, tempfile.TemporaryDirectory() as scratch:
+        argv = ["eval", str(GOLD), "--base-url", fake.base_url, "--record", str(target)]
+        code = review([*argv, "--no-cache", "-o", str(Path(scratch) / "eval.json"), "-q"])
+        print(f"eval: {fake.count()} exchanges recorded into {target.relative_to(ROOT)}")
+    for path in sorted(target.glob("*.json")):
+        if path.name != "cassette.json":
+            path.write_text(json.dumps(redacted(json.loads(path.read_text())), indent=2) + "\n")
+    return code
+
+
+def redacted(exchange: dict[str, Any]) -> dict[str, Any]:
+    """The exchange without the gold pairs' text (see the module docstring)."""
+    exchange["request"]["body"] = "(left out: it quotes ../shared/gold; replay matches the hash)"
+    body = exchange["response"]["body"]
+    for choice in body.get("choices", []) if isinstance(body, dict) else []:
+        answer = json.loads(choice["message"]["content"])
+        answer["rationale"] = (
+            f"[fake server] {answer.get('verdict')}, score {answer.get('score')}, "
+            "from word overlap with the caption (quotes removed from this cassette)."
+        )
+        for criterion in answer.get("criteria", {}).values():
+            criterion["evidence"] = ""
+        answer["rewrite"] = None
+        choice["message"]["content"] = json.dumps(answer)
+    return exchange
+
+
 def main() -> int:
     codes = [record(name, chapters) for name, chapters in SETS.items()]
+    codes.append(record_eval())
     return max(codes) if max(codes) > 1 else 0
 
 

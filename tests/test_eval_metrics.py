@@ -223,6 +223,7 @@ def test_json_keys_are_stable() -> None:
         "prompts_digest": None,
         "date": None,
         "gold_file": None,
+        "judge": None,
     }
     metrics = data["groups"]["all"]
     assert list(metrics) == [

@@ -7,7 +7,8 @@ outage does not read as disagreement; tokens and cost count every pair.
 
 `Evaluation.to_json()` is the result file (schema_version 1):
     {"schema_version": 1,
-     "run": {"model", "base_url_kind", "prompts_digest", "date", "gold_file"},  (each or null)
+     "run": {"model", "base_url_kind", "prompts_digest", "date", "gold_file", "judge"},
+            (each or null)
      "groups": {"all" | "high_confidence" | "labelled" | "labelled_high_confidence" |
                 "perturbed" | "perturbed_high_confidence": METRICS}}
 `all` and `high_confidence` are always there; an origin's groups only when it has pairs.
@@ -156,6 +157,7 @@ class RunInfo:
     prompts_digest: str | None = None
     date: str | None = None
     gold_file: str | None = None
+    judge: str | None = None  # how it was reached: live, cached, replayed from cassettes
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

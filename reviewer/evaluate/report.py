@@ -61,6 +61,7 @@ def run_label(run: Mapping[str, Any] | None) -> str:
         f"prompts {str(run['prompts_digest'])[:12]}" if run.get("prompts_digest") else "",
         str(run.get("date") or ""),
         f"gold {run['gold_file']}" if run.get("gold_file") else "",
+        f"judge: {run['judge']}" if run.get("judge") else "",
     ]
     return _cell(" · ".join(p for p in parts if p))
 

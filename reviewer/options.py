@@ -1,0 +1,98 @@
+"""Command-line options shared by `review` and `review eval`: how a run reaches a model (or a
+cache, or cassettes), declared once so both commands say the same thing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+LLM = "LLM stage"
+
+ConfigFile = Annotated[
+    Path | None,
+    typer.Option("--config", help="Read this reviewer.toml instead of searching upward for one."),
+]
+
+Model = Annotated[
+    str | None,
+    typer.Option(
+        "--model", help="Model to judge with. Default: gpt-4.1-mini.", rich_help_panel=LLM
+    ),
+]
+
+BaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        help="An OpenAI-compatible endpoint (vLLM, Ollama, "
+        "llama.cpp, Azure). Default: OPENAI_BASE_URL, else OpenAI.",
+        rich_help_panel=LLM,
+    ),
+]
+
+Offline = Annotated[
+    bool,
+    typer.Option(
+        "--offline",
+        help="Never open a connection: cached answers and cassettes only.",
+        rich_help_panel=LLM,
+    ),
+]
+
+NoCache = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache", help="Neither read nor write the answer cache.", rich_help_panel=LLM
+    ),
+]
+
+Refresh = Annotated[
+    bool,
+    typer.Option(
+        "--refresh",
+        help="Ask again even when the cache has an answer, and store the new one.",
+        rich_help_panel=LLM,
+    ),
+]
+
+MaxCost = Annotated[
+    float | None,
+    typer.Option(
+        "--max-cost",
+        metavar="USD",
+        help="Stop before spending more than this; figures not reached are skipped.",
+        rich_help_panel=LLM,
+    ),
+]
+
+Record = Annotated[
+    Path | None,
+    typer.Option(
+        "--record",
+        metavar="DIR",
+        help="Record the HTTP exchanges into DIR (secrets scrubbed), for replay.",
+        rich_help_panel=LLM,
+    ),
+]
+
+Replay = Annotated[
+    Path | None,
+    typer.Option(
+        "--replay",
+        metavar="DIR",
+        help="Answer from cassettes recorded with --record; never touches the network.",
+        rich_help_panel=LLM,
+    ),
+]
+
+PromptsDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--prompts",
+        metavar="DIR",
+        help="Use the prompt files in DIR instead of the shipped ones.",
+        rich_help_panel=LLM,
+    ),
+]
