@@ -6,12 +6,14 @@ view time: a Content-Security-Policy forbids it."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from html import escape
 from importlib import resources
 from pathlib import Path
 
 from reviewer import __version__
 from reviewer.model import FigureAudit, FileAudit, Finding, Report
+from reviewer.render.grouping import Key, figure_key, findings_by_figure, unclaimed
 from reviewer.render.html_card import Media, card, finding_item, verdict_of, worst_first
 
 _CSP = (
@@ -79,14 +81,15 @@ def _page(
     index: Path | None = None,
 ) -> str:
     title = files[0].title or files[0].path if len(files) == 1 else heading
-    cards, others = _cards(files, media, nested=len(files) > 1)
+    chapters = [_Chapter.of(audit) for audit in files]
+    cards, others = _cards(chapters, media, nested=len(files) > 1)
     back = f'<p><a href="{escape(index.name)}">Back to the book index</a></p>' if index else ""
     return (
         _head(f"{heading}: {title}")
         + '<a class="skip" href="#figures">Skip to the figures</a>\n<header>\n'
         + f"<h1>{escape(heading)}: {escape(title)}</h1>\n{back}{_overview(report, files)}"
         + "</header>\n"
-        + _filters(files)
+        + _filters(chapters)
         + f'<main id="figures" tabindex="-1">\n{"".join(cards)}{others}</main>\n'
         + _tail()
     )
@@ -106,20 +109,37 @@ def _overview(report: Report, files: tuple[FileAudit, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cards(files: tuple[FileAudit, ...], media: Media, nested: bool) -> tuple[list[str], str]:
+@dataclass(frozen=True)
+class _Chapter:
+    """One chapter's audit with its findings grouped by figure, computed once per page."""
+
+    audit: FileAudit
+    grouped: dict[Key, list[Finding]]
+
+    @classmethod
+    def of(cls, audit: FileAudit) -> _Chapter:
+        return cls(audit, findings_by_figure(audit))
+
+    def findings(self, item: FigureAudit) -> list[Finding]:
+        return self.grouped.get(figure_key(item), [])
+
+
+def _cards(chapters: list[_Chapter], media: Media, nested: bool) -> tuple[list[str], str]:
     cards: list[str] = []
     others: list[Finding] = []
     anchors: Counter[str] = Counter()
-    for audit in files:
-        owned, rest = _owners(audit)
-        items = sorted(audit.figures, key=lambda a: worst_first(a, owned[id(a)]))
-        section = [card(item, owned[id(item)], media, _anchor(item, anchors)) for item in items]
+    for chapter in chapters:
+        audit = chapter.audit
+        items = sorted(audit.figures, key=lambda a: worst_first(a, chapter.findings(a)))
+        section = [
+            card(item, chapter.findings(item), media, _anchor(item, anchors)) for item in items
+        ]
         if nested:
             section = [_deeper(text) for text in section]
             title = escape(audit.title or audit.path)
             section.insert(0, f"<h2>{title} <small>({escape(audit.path)})</small></h2>\n")
         cards += section
-        others += rest
+        others += unclaimed(audit, chapter.grouped)
     if not others:
         return cards, ""
     listed = "".join(finding_item(f) for f in others)
@@ -142,46 +162,13 @@ def _deeper(text: str) -> str:
     return text
 
 
-def _owners(audit: FileAudit) -> tuple[dict[int, list[Finding]], list[Finding]]:
-    """Each finding goes to its figure's card: by figure id, else by the figure's line."""
-    owned: dict[int, list[Finding]] = {id(item): [] for item in audit.figures}
-    by_id: dict[str, list[FigureAudit]] = {}
-    by_line: dict[tuple[str, int], FigureAudit] = {}
-    for item in audit.figures:
-        figure = item.pairing.figure
-        by_id.setdefault(figure.id or "", []).append(item)
-        by_line[(figure.location.path, figure.location.line)] = item
-    rest = []
-    for f in audit.findings:
-        home = _home(f, by_id, by_line)
-        if home is None:
-            rest.append(f)
-        else:
-            owned[id(home)].append(f)
-    return owned, rest
-
-
-def _home(
-    f: Finding,
-    by_id: dict[str, list[FigureAudit]],
-    by_line: dict[tuple[str, int], FigureAudit],
-) -> FigureAudit | None:
-    at_line = by_line.get((f.location.path, f.location.line))
-    if f.figure and f.figure in by_id:
-        same = [a for a in by_id[f.figure] if a is at_line]
-        return same[0] if same else by_id[f.figure][0]
-    return at_line if f.figure is None else None
-
-
-def _filters(files: tuple[FileAudit, ...]) -> str:
+def _filters(chapters: list[_Chapter]) -> str:
     verdicts: Counter[str] = Counter()
     codes: Counter[str] = Counter()
-    for audit in files:
-        owned, _ = _owners(audit)
-        for item in audit.figures:
+    for chapter in chapters:
+        for item in chapter.audit.figures:
             verdicts[verdict_of(item.judgment)] += 1
-            own = {f.code for f in owned[id(item)] if f.active} or {"none"}
-            codes.update(own)
+            codes.update({f.code for f in chapter.findings(item) if f.active} or {"none"})
     verdict_boxes = [_box("verdict", v, verdicts[v]) for v in _VERDICTS if verdicts[v]]
     code_boxes = [_box("code", c, codes[c]) for c in sorted(codes, key=lambda c: (c == "none", c))]
     return (

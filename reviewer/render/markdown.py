@@ -20,6 +20,7 @@ from reviewer.model import (
     RichText,
     Severity,
 )
+from reviewer.render.grouping import Key, figure_key, findings_by_figure, unclaimed
 
 
 def render(report: Report) -> str:
@@ -60,15 +61,14 @@ def _summary(report: Report) -> str:
 def _file(audit: FileAudit) -> list[str]:
     title = f"{audit.title} (`{audit.path}`)" if audit.title else f"`{audit.path}`"
     out = [f"## {title}", ""]
-    by_figure = _findings_by_figure(audit)
+    by_figure = findings_by_figure(audit)
     if not audit.figures:
         out += ["No figures.", ""]
     else:
         out += _table(audit, by_figure)
     for item in audit.figures:
-        out += _figure(item, audit.path, by_figure.get(_key(item), []))
-    claimed = {id(f) for items in by_figure.values() for f in items}
-    rest = [f for f in audit.findings if id(f) not in claimed]
+        out += _figure(item, audit.path, by_figure.get(figure_key(item), []))
+    rest = unclaimed(audit, by_figure)
     if rest:
         out += ["### Other findings", ""]
         out += [f"- {_where(f.location, audit.path)}: {_finding(f)}" for f in rest]
@@ -76,32 +76,7 @@ def _file(audit: FileAudit) -> list[str]:
     return out
 
 
-_Key = tuple[str, int, str | None]
-
-
-def _key(item: FigureAudit) -> _Key:
-    figure = item.pairing.figure
-    return figure.location.path, figure.location.line, figure.id
-
-
-def _findings_by_figure(audit: FileAudit) -> dict[_Key, list[Finding]]:
-    """Findings about a figure, which sit on its line and name it (REF001 names a target), or
-    on its introducing paragraph for the narrative (NAR) codes."""
-    keys = {_key(item): _key(item) for item in audit.figures}
-    for item in audit.figures:
-        intro = item.pairing.intro
-        if intro is not None:
-            where = (intro.location.path, intro.location.line, item.pairing.figure.id)
-            keys.setdefault(where, _key(item))
-    grouped: dict[_Key, list[Finding]] = {}
-    for f in audit.findings:
-        key = keys.get((f.location.path, f.location.line, f.figure))
-        if key is not None and f.code != "REF001":
-            grouped.setdefault(key, []).append(f)
-    return grouped
-
-
-def _table(audit: FileAudit, codes: dict[_Key, list[Finding]]) -> list[str]:
+def _table(audit: FileAudit, codes: dict[Key, list[Finding]]) -> list[str]:
     rows = [
         "| Figure | Line | Kind | Introduced at | Verdict | Score | Findings |",
         "|---|---|---|---|---|---|---|",
@@ -109,7 +84,7 @@ def _table(audit: FileAudit, codes: dict[_Key, list[Finding]]) -> list[str]:
     for item in worst_first(audit.figures):
         pairing, figure, j = item.pairing, item.pairing.figure, item.judgment
         intro = _where(pairing.intro.location, audit.path) if pairing.intro else "none"
-        found = " ".join(f.code for f in codes.get(_key(item), [])) or "-"
+        found = " ".join(f.code for f in codes.get(figure_key(item), [])) or "-"
         verdict = j.verdict.value if j.verdict else j.status.value
         score = str(j.score) if j.score is not None else "-"
         rows.append(

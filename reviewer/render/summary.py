@@ -85,6 +85,4 @@ def _worst_row(item: FigureAudit, audit: FileAudit, links: Mapping[str, str]) ->
     j, figure = item.judgment, item.pairing.figure
     name = f"`{figure.id}`" if figure.id else "(no id)"
     verdict = j.verdict.value if j.verdict else "-"
-    return (
-        f"| {j.score} | {verdict} | {name} | {_link(audit, links)} | {figure.location.line} |"
-    )
+    return f"| {j.score} | {verdict} | {name} | {_link(audit, links)} | {figure.location.line} |"
