@@ -4,11 +4,31 @@ then turns the findings that still count into the exit code."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from reviewer.config import FailOn
 from reviewer.model import Figure, Finding, FindingStatus, Location, Report, Suppression
+
+# How an audit labels a finding that does not count.
+QUIET = {
+    FindingStatus.SUPPRESSED: "suppressed in the source",
+    FindingStatus.BASELINED: "in baseline",
+}
+
+
+_COUNTED = (
+    (FindingStatus.SUPPRESSED, "suppressed in the source"),
+    (FindingStatus.BASELINED, "in the baseline"),
+)
+
+
+def set_aside(findings: Iterable[Finding]) -> list[str]:
+    """How many findings do not count, and why: `2 suppressed in the source`, `1 in the
+    baseline`; empty when every finding counts."""
+    quiet = Counter(f.status for f in findings)
+    return [f"{quiet[status]} {said}" for status, said in _COUNTED if quiet[status]]
 
 
 def suppress(

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reviewer.model import FindingStatus, Report, Severity, Usage
+from reviewer.gate import set_aside
+from reviewer.model import Report, Severity, Usage
 from reviewer.output import quarto_renders
 
 if TYPE_CHECKING:
@@ -62,11 +62,7 @@ def summary(report: Report, destination: Path | None, folder: str) -> list[str]:
     detail = ", ".join(_plural(n, s.value) for s, n in counts.items() if n)
     line = f"review: {_plural(figures, 'figure')}, {_plural(len(report.active), 'finding')}"
     line += f" ({detail})" if detail else ""
-    quiet = Counter(f.status for f in report.findings if not f.active)
-    if quiet[FindingStatus.SUPPRESSED]:
-        line += f", {quiet[FindingStatus.SUPPRESSED]} suppressed in the source"
-    if quiet[FindingStatus.BASELINED]:
-        line += f", {quiet[FindingStatus.BASELINED]} in the baseline"
+    line += "".join(f", {said}" for said in set_aside(report.findings))
     if destination is not None:
         line += f"; audit written to {destination}"
     lines = [line]

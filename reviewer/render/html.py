@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from reviewer import __version__
+from reviewer.gate import set_aside
 from reviewer.model import FigureAudit, FileAudit, Finding, Report
 from reviewer.render.grouping import Key, figure_key, findings_by_figure, unclaimed
 from reviewer.render.html_card import Media, card, finding_item, verdict_of, worst_first
@@ -98,10 +99,8 @@ def _page(
 def _overview(report: Report, files: tuple[FileAudit, ...]) -> str:
     findings = [f for audit in files for f in audit.findings]
     figures = sum(len(audit.figures) for audit in files)
-    status = Counter(f.status.value for f in findings)
-    said = f"{figures} figures, {status['active']} findings that count"
-    quiet = [f"{status['suppressed']} suppressed in the source"] if status["suppressed"] else []
-    quiet += [f"{status['baselined']} in the baseline"] if status["baselined"] else []
+    said = f"{figures} figures, {sum(f.active for f in findings)} findings that count"
+    quiet = set_aside(findings)
     said += f" ({', '.join(quiet)})" if quiet else ""
     lines = [f"<p>{escape(', '.join(sorted({a.path for a in files})))}: {said}.</p>"]
     if report.llm_note:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+from reviewer.gate import QUIET
 from reviewer.model import FigureAudit, Finding, FindingStatus, Judgment
 
 _MIME = {
@@ -171,8 +172,7 @@ def _findings(findings: list[Finding]) -> str:
 def finding_item(f: Finding) -> str:
     status = ""
     if f.status is not FindingStatus.ACTIVE:
-        said = "suppressed in the source" if f.status is FindingStatus.SUPPRESSED else "in baseline"
-        status = f'<span class="status">{said}</span>'
+        status = f'<span class="status">{QUIET[f.status]}</span>'
     quiet = "" if f.active else ' class="quiet"'
     # A narrative finding's suggestion is the rewrite, which the card shows as a diff.
     shown = None if f.code.startswith("NAR") else f.suggestion

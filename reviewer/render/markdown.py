@@ -10,11 +10,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from reviewer.gate import QUIET
 from reviewer.model import (
     FigureAudit,
     FileAudit,
     Finding,
-    FindingStatus,
     Location,
     Report,
     RichText,
@@ -51,7 +51,7 @@ def _summary(report: Report) -> str:
     detail = f" ({', '.join(parts)})" if parts else ""
     files = len(report.files)
     quiet = Counter(f.status for f in report.findings if not f.active)
-    aside = "".join(f", {n} {_QUIET[status]}" for status, n in sorted(quiet.items()))
+    aside = "".join(f", {n} {QUIET[status]}" for status, n in sorted(quiet.items()))
     return (
         f"Reviewed {files} file{'s' if files != 1 else ''}: {figures} figures, "
         f"{len(report.active)} findings{detail}{aside}."
@@ -199,15 +199,9 @@ def _judgment(item: FigureAudit) -> str:
     return f"{j.verdict.value}{score}. {j.rationale or ''}".strip()
 
 
-_QUIET = {
-    FindingStatus.SUPPRESSED: "suppressed in the source",
-    FindingStatus.BASELINED: "in baseline",
-}
-
-
 def _finding(f: Finding) -> str:
     said = f"`{f.code}` ({f.severity.value}) {f.message}"
-    return said if f.active else f"~~{said}~~ ({_QUIET[f.status]})"
+    return said if f.active else f"~~{said}~~ ({QUIET[f.status]})"
 
 
 def _where(loc: Location, path: str) -> str:
