@@ -13,11 +13,10 @@ from pathlib import Path
 
 from reviewer import __version__
 from reviewer.errors import ReviewerError
-from reviewer.model import FileAudit, Finding, FindingStatus, Report
+from reviewer.model import Finding, FindingStatus, Report
 from reviewer.output import write_atomic
 
 VERSION = 1
-DEFAULT_FILE = "review-baseline.json"
 
 Key = tuple[str, str, str]  # (path relative to the baseline, code, figure id or message shape)
 
@@ -75,5 +74,5 @@ def apply(report: Report, known: Counter[Key], base: Path) -> Report:
                 left[k] -= 1
                 f = replace(f, status=FindingStatus.BASELINED)
             marked.append(f)
-        files.append(FileAudit(audit.path, audit.title, audit.figures, tuple(marked)))
+        files.append(replace(audit, findings=tuple(marked)))
     return replace(report, files=tuple(files))

@@ -32,9 +32,14 @@ class FailOn:
     severity: Severity | None = Severity.ERROR
     score_below: int | None = None
 
+    @staticmethod
+    def normal(value: Any) -> str:
+        """`Error, score < 3` as `error,score<3`: how the setting is kept and read."""
+        return str(value).lower().replace(" ", "")
+
     @classmethod
     def parse(cls, value: Any) -> FailOn:
-        severity, below, parts = None, None, str(value).lower().replace(" ", "").split(",")
+        severity, below, parts = None, None, cls.normal(value).split(",")
         for part in parts:
             if match := _SCORE_BELOW.fullmatch(part):
                 below = int(match.group(1))
@@ -43,6 +48,7 @@ class FailOn:
             elif part != "never" or len(parts) > 1:
                 raise ValueError(f"must be {FAIL_ON_HELP}")
         return cls(severity, below)
+
 
 FORMATS = ("md", "json", "concise", "sarif", "github", "html")
 ENDPOINTS = ("auto", "openai", "azure", "compatible")
@@ -111,7 +117,7 @@ def _positive(value: Any) -> float:
 
 def _fail_on(value: Any) -> str:
     FailOn.parse(value)  # raises ValueError when it does not read
-    return str(value).lower().replace(" ", "")
+    return FailOn.normal(value)
 
 
 _CHECKS: dict[str, Callable[[Any], Any]] = {

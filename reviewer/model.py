@@ -210,11 +210,10 @@ class Finding:
 
 @dataclass(frozen=True)
 class Suppression:
-    """A `<!-- review: ignore CODE ... -->` comment and the block it stands before. No codes
-    means every code."""
+    """What a `<!-- review: ignore CODE ... -->` comment covers: those codes (no codes means
+    every code) on the block it stands before."""
 
     codes: frozenset[str]
-    comment: Location
     target: Location
 
     def covers(self, code: str) -> bool:

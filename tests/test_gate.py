@@ -132,7 +132,7 @@ print(1)
 
 def test_a_comment_above_a_figure_covers_its_findings_on_the_intro_paragraph() -> None:
     figure_at, elsewhere = Location("ch.qmd", 10, 10), Location("ch.qmd", 20, 20)
-    rule = Suppression(frozenset({"NAR002"}), Location("ch.qmd", 9, 9), figure_at)
+    rule = Suppression(frozenset({"NAR002"}), figure_at)  # the comment stands on line 9
     intro_a, intro_b = Location("ch.qmd", 3, 4), Location("ch.qmd", 5, 5)
     narrative = Finding("NAR002", Severity.WARNING, "only mentions", intro_a, "fig-a")
     other = Finding("NAR002", Severity.WARNING, "only mentions", intro_b, "fig-b")

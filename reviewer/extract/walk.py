@@ -97,7 +97,7 @@ class Walker:
         found = _IGNORE.search(comment.content)
         if found:
             codes = frozenset(_CODE.findall(found.group(1).upper()))
-            self.suppressions.append(Suppression(codes, comment.location, following.location))
+            self.suppressions.append(Suppression(codes, following.location))
 
     def place(self, location: Location, ctx: _Ctx) -> Place:
         return Place(location, self.next_order(), self.section, ctx.when_format, ctx.figure)
