@@ -185,13 +185,14 @@ def _measure(job: _Job, inputs: list[Any], stage: Stage, model: str) -> tuple[di
 
 
 def _perturbed(source: Path, seed: int) -> list[Any]:
+    """A chapter's perturbed figures, or those of every chapter of a folder, chosen and
+    ordered as `review` reads a book folder (partials and `_` folders left out)."""
+    from reviewer.book import open_book
     from reviewer.evaluate.chapter import perturb_path
 
     if source.is_file():
         return perturb_path(source, seed)
-    chapters = sorted(p for p in source.rglob("*.qmd") if not p.name.startswith("_"))
-    if not chapters:
-        raise ReviewerError(f"{source}: no .qmd chapters to perturb")
+    chapters = open_book(source).chapters
     return [f for p in chapters for f in perturb_path(p, seed, p.relative_to(source).as_posix())]
 
 
