@@ -92,11 +92,9 @@ def need_chromium() -> str:
         f"no Chromium on PATH (looked for {', '.join(CHROMIUM_NAMES)}); "
         "install it with `apt-get install chromium`"
     )
-    import pytest  # here, not above: the reaper runs this file and needs no pytest
+    from tests.conftest import unavailable  # here: the reaper runs this file without pytest
 
-    if os.environ.get("REVIEWER_REQUIRE_CORPUS") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
+    unavailable(message)
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:

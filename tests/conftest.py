@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -57,10 +58,13 @@ def corpus_required() -> bool:
     return os.environ.get("REVIEWER_REQUIRE_CORPUS") == "1"
 
 
-def need_corpus() -> None:
-    if CORPUS.is_dir() and ORACLE.is_dir():
-        return
-    message = f"the shared corpus is not at {CORPUS} (it sits beside the project in CI)"
+def unavailable(message: str) -> NoReturn:
+    """Something the test needs is missing: a skip on a user's clone, a failure in CI."""
     if corpus_required():
         pytest.fail(message)
     pytest.skip(message)
+
+
+def need_corpus() -> None:
+    if not (CORPUS.is_dir() and ORACLE.is_dir()):
+        unavailable(f"the shared corpus is not at {CORPUS} (it sits beside the project in CI)")

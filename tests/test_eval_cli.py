@@ -16,7 +16,7 @@ from reviewer.evaluate.gold import read_gold
 from tests.fake_openai import FakeOpenAI
 
 from .cliutil import one_error_line, run, write
-from .conftest import CORPUS, FIXTURES, ROOT, SHARED, corpus_required
+from .conftest import CORPUS, FIXTURES, ROOT, SHARED, need_corpus, unavailable
 
 Cap = pytest.CaptureFixture[str]
 GOLD = SHARED / "gold" / "dev.jsonl"
@@ -24,12 +24,8 @@ CASSETTES = ROOT / "cassettes" / "eval"
 
 
 def need_gold() -> None:
-    if GOLD.is_file():
-        return
-    message = f"the gold set is not at {GOLD} (it sits beside the project in CI)"
-    if corpus_required():
-        pytest.fail(message)
-    pytest.skip(message)
+    if not GOLD.is_file():
+        unavailable(f"the gold set is not at {GOLD} (it sits beside the project in CI)")
 
 
 def _replay(capsys: Cap, gold: Path, out: Path) -> tuple[str, dict[str, Any]]:
@@ -149,8 +145,7 @@ def test_perturbations_are_judged_and_ranked(
 def test_r4ds_perturbations_from_the_command_line(
     tmp_path: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not (CORPUS / "r4ds").is_dir():
-        pytest.fail("no corpus") if corpus_required() else pytest.skip("no ../shared/corpus")
+    need_corpus()
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     with FakeOpenAI() as fake:
         argv = ["eval", "--perturb", str(CORPUS / "r4ds"), "--base-url", fake.base_url]
