@@ -3,11 +3,11 @@ format may also write one page per chapter (`html.pages`)."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from enum import StrEnum
 
 from reviewer.model import Report
-from reviewer.render import concise, github, html, json_audit, markdown, sarif
 
 
 class Format(StrEnum):
@@ -31,15 +31,19 @@ class Format(StrEnum):
         return self in (Format.CONCISE, Format.GITHUB)
 
 
-_RENDERERS: dict[Format, Callable[[Report], str]] = {
-    Format.CONCISE: concise.render,
-    Format.MD: markdown.render,
-    Format.JSON: json_audit.render,
-    Format.SARIF: sarif.render,
-    Format.GITHUB: github.render,
-    Format.HTML: html.render,
+# The module of each format's renderer, imported when that format is asked for: every run
+# (the pre-commit hook, `--help`) would otherwise pay for all six.
+_MODULES: dict[Format, str] = {
+    Format.CONCISE: "concise",
+    Format.MD: "markdown",
+    Format.JSON: "json_audit",
+    Format.SARIF: "sarif",
+    Format.GITHUB: "github",
+    Format.HTML: "html",
 }
 
 
 def render(report: Report, fmt: Format) -> str:
-    return _RENDERERS[fmt](report)
+    module = importlib.import_module(f"reviewer.render.{_MODULES[fmt]}")
+    draw: Callable[[Report], str] = module.render
+    return draw(report)
