@@ -28,12 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SETS = {"examples": ["examples/chapter.qmd"]}
 
 
-def record(name: str, chapters: list[str]) -> int:
+def record(name: str, command: list[str], output: str) -> int:
+    """Run `review COMMAND` against the fake server, recording into cassettes/NAME."""
     target = ROOT / "cassettes" / name
     shutil.rmtree(target, ignore_errors=True)  # stale exchanges would never be replayed
     with FakeOpenAI() as fake, tempfile.TemporaryDirectory() as scratch:
-        argv = [*chapters, "--base-url", fake.base_url, "--record", str(target), "--no-cache"]
-        code = review([*argv, "--output", str(Path(scratch) / "audit.md"), "--quiet"])
+        argv = [*command, "--base-url", fake.base_url, "--record", str(target), "--no-cache"]
+        code = review([*argv, "--output", str(Path(scratch) / output), "--quiet"])
         print(f"{name}: {fake.count()} exchanges recorded into {target.relative_to(ROOT)}")
     return code
 
@@ -42,13 +43,8 @@ GOLD = ROOT.parent / "shared" / "gold" / "dev.jsonl"
 
 
 def record_eval() -> int:
-    target = ROOT / "cassettes" / "eval"
-    shutil.rmtree(target, ignore_errors=True)
-    with FakeOpenAI() as fake, tempfile.TemporaryDirectory() as scratch:
-        argv = ["eval", str(GOLD), "--base-url", fake.base_url, "--record", str(target)]
-        code = review([*argv, "--no-cache", "-o", str(Path(scratch) / "eval.json"), "-q"])
-        print(f"eval: {fake.count()} exchanges recorded into {target.relative_to(ROOT)}")
-    for path in sorted(target.glob("*.json")):
+    code = record("eval", ["eval", str(GOLD)], "eval.json")
+    for path in sorted((ROOT / "cassettes" / "eval").glob("*.json")):
         if path.name != "cassette.json":
             path.write_text(json.dumps(redacted(json.loads(path.read_text())), indent=2) + "\n")
     return code
@@ -72,7 +68,7 @@ def redacted(exchange: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> int:
-    codes = [record(name, chapters) for name, chapters in SETS.items()]
+    codes = [record(name, chapters, "audit.md") for name, chapters in SETS.items()]
     codes.append(record_eval())
     return max(codes) if max(codes) > 1 else 0
 
