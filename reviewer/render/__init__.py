@@ -1,5 +1,7 @@
 """Render stage: one renderer per output format, each `render(report) -> str`. The HTML
-format may also write one page per chapter (`html.pages`)."""
+format may also write one page per chapter (`html.pages`). Every audit goes through
+`safe_text`: no control or bidirectional formatting character from a model answer or a server
+error reaches a file or a terminal."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from reviewer.model import Report
+from reviewer.render.safe_text import clean, strip_controls
 
 
 class Format(StrEnum):
@@ -46,4 +49,5 @@ _MODULES: dict[Format, str] = {
 def render(report: Report, fmt: Format) -> str:
     module = importlib.import_module(f"reviewer.render.{_MODULES[fmt]}")
     draw: Callable[[Report], str] = module.render
-    return draw(report)
+    # The rendered text is stripped too, for what does not come from the report.
+    return strip_controls(draw(clean(report)))

@@ -9,7 +9,8 @@ from reviewer.model import Report
 
 def render(report: Report) -> str:
     lines = [
-        f"{f.location.path}:{f.location.line}: {f.code} {f.message}"
+        # One line per finding: a line break in a message could forge a finding of its own.
+        f"{f.location.path}:{f.location.line}: {f.code} {' '.join(f.message.split())}"
         for audit in report.files
         for f in audit.findings
         if f.active

@@ -16,6 +16,7 @@ from reviewer.gate import set_aside
 from reviewer.model import FigureAudit, FileAudit, Finding, Report
 from reviewer.render.grouping import Key, figure_key, findings_by_figure, unclaimed
 from reviewer.render.html_card import Media, card, finding_item, verdict_of, worst_first
+from reviewer.render.safe_text import clean, strip_controls
 
 _CSP = (
     "default-src 'none'; img-src 'self' data: file:; style-src 'unsafe-inline'; "
@@ -32,6 +33,10 @@ def render(report: Report) -> str:
 def pages(report: Report, destination: Path) -> list[tuple[Path, str]]:
     """What `--format html` writes: one page, or for several chapters one page each beside an
     index at `destination`. The index comes last, so it never links to a page not yet written."""
+    return [(path, strip_controls(text)) for path, text in _pages(clean(report), destination)]
+
+
+def _pages(report: Report, destination: Path) -> list[tuple[Path, str]]:
     media = Media(destination.parent)
     chapters = [a for a in report.files if a.figures or a.findings]
     if len(chapters) <= 1:

@@ -1,7 +1,8 @@
 """Render stage, Markdown format: the audit authors read. Per chapter, a table of its figures
 (worst judged first), then each figure with its caption, alt text, introducing paragraph,
 mentions, findings, judgment and any rewrite as a diff, then the findings that belong to no
-figure."""
+figure. Text from the chapter, the checks and above all the model goes through `safe_text`, so
+none of it can open a block of its own (a heading, a finding, a fence) or a link."""
 
 from __future__ import annotations
 
@@ -21,12 +22,13 @@ from reviewer.model import (
     Severity,
 )
 from reviewer.render.grouping import Key, figure_key, findings_by_figure, unclaimed
+from reviewer.render.safe_text import code_block, code_span, md_text
 
 
 def render(report: Report) -> str:
     out = ["# Figure audit", "", _summary(report), ""]
     if report.llm_note:
-        out += [f"LLM stage: {report.llm_note}", ""]
+        out += [f"LLM stage: {md_text(report.llm_note)}", ""]
     usage = report.usage
     if usage.requests or usage.cache_hits:
         out += [
@@ -59,7 +61,8 @@ def _summary(report: Report) -> str:
 
 
 def _file(audit: FileAudit) -> list[str]:
-    title = f"{audit.title} (`{audit.path}`)" if audit.title else f"`{audit.path}`"
+    path = code_span(audit.path)
+    title = f"{md_text(audit.title)} ({path})" if audit.title else path
     out = [f"## {title}", ""]
     by_figure = findings_by_figure(audit)
     if not audit.figures:
@@ -101,7 +104,7 @@ def worst_first(items: Iterable[FigureAudit]) -> list[FigureAudit]:
 
 def _name(item: FigureAudit) -> str:
     figure = item.pairing.figure
-    return f"`{figure.id}`" if figure.id else "(no id)"
+    return code_span(figure.id) if figure.id else "(no id)"
 
 
 def _figure(item: FigureAudit, path: str, findings: list[Finding]) -> list[str]:
@@ -109,9 +112,9 @@ def _figure(item: FigureAudit, path: str, findings: list[Finding]) -> list[str]:
     head = f"### {_name(item)} · {figure.kind.value} · {_where(figure.location, path)}"
     out = [head, ""]
     if figure.parent:
-        out += [f"Sub-figure of `{figure.parent}`.", ""]
+        out += [f"Sub-figure of {code_span(figure.parent)}.", ""]
     if figure.embedded_from:
-        out += [f"Embedded from `{figure.embedded_from}`.", ""]
+        out += [f"Embedded from {code_span(figure.embedded_from)}.", ""]
     out += [f"**Caption:** {_rich(figure.caption)}", "", f"**Alt text:** {_rich(figure.alt)}", ""]
     if pairing.intro is None:
         out += ["**Introduced by:** no prose paragraph references this figure.", ""]
@@ -143,7 +146,8 @@ def _rewrite(item: FigureAudit) -> list[str]:
         head = f"**Suggested rewrite** (paste over the paragraph at line {intro.location.line}):"
         body = _diff(intro.source, text)
     if j.rewrite is None:
-        head = f"**Held back**, not a suggestion: it {'; '.join(j.rewrite_problems)}."
+        problems = "; ".join(md_text(problem) for problem in j.rewrite_problems)
+        head = f"**Held back**, not a suggestion: it {problems}."
     return [head, "", *body, ""]
 
 
@@ -155,7 +159,7 @@ def _diff(before: str, after: str) -> list[str]:
         for line in difflib.ndiff(old, new)
         if not line.startswith("?")  # ndiff's intraline hints are noise at sentence level
     ]
-    return ["```diff", *(f"{line[0]} {line[2:]}".rstrip() for line in lines), "```"]
+    return code_block([f"{line[0]} {line[2:]}".rstrip() for line in lines], "diff")
 
 
 def _sentences(text: str) -> list[str]:
@@ -165,8 +169,9 @@ def _sentences(text: str) -> list[str]:
 def _criteria(item: FigureAudit) -> list[str]:
     rows = []
     for c in item.judgment.criteria:
-        evidence = f": “{' '.join(c.evidence.split())}”" if c.evidence else ""
-        rows.append(f"- {'✓' if c.met else '✗'} {_CRITERIA.get(c.name, c.name)}{evidence}")
+        evidence = f": “{md_text(c.evidence)}”" if c.evidence else ""
+        name = _CRITERIA.get(c.name) or md_text(c.name)
+        rows.append(f"- {'✓' if c.met else '✗'} {name}{evidence}")
     return [*rows, ""] if rows else []
 
 
@@ -183,26 +188,27 @@ def _rich(value: RichText | None) -> str:
     if value is None:
         return "_none_"
     if value.text is None:
-        return f"_computed when the book renders:_ `{value.expr}`"
-    return value.text or "_empty_"
+        return f"_computed when the book renders:_ {code_span(value.expr or '')}"
+    return md_text(value.text) or "_empty_"
 
 
 def _quote(text: str) -> Iterable[str]:
-    return [f"> {text}"]
+    # One line: a line break inside a quote could end it, or open a block within it.
+    return [f"> {md_text(text)}"]
 
 
 def _judgment(item: FigureAudit) -> str:
     j = item.judgment
     if j.verdict is None:
-        return f"{j.status.value}: {j.reason}" if j.reason else j.status.value
+        return f"{j.status.value}: {md_text(j.reason)}" if j.reason else j.status.value
     score = f", score {j.score}/5" if j.score is not None else ""
-    return f"{j.verdict.value}{score}. {j.rationale or ''}".strip()
+    return f"{j.verdict.value}{score}. {md_text(j.rationale or '')}".strip()
 
 
 def _finding(f: Finding) -> str:
-    said = f"`{f.code}` ({f.severity.value}) {f.message}"
+    said = f"{code_span(f.code)} ({f.severity.value}) {md_text(f.message)}"
     return said if f.active else f"~~{said}~~ ({QUIET[f.status]})"
 
 
 def _where(loc: Location, path: str) -> str:
-    return f"line {loc.line}" if loc.path == path else f"`{loc.path}` line {loc.line}"
+    return f"line {loc.line}" if loc.path == path else f"{code_span(loc.path)} line {loc.line}"

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 
 from reviewer.model import FigureAudit, FileAudit, Report, Usage
+from reviewer.render.safe_text import clean, code_span, md_text, strip_controls
 
 WORST = 30  # figures listed in the worst-first table
 Cost = Callable[[int, int], float]
@@ -23,9 +24,13 @@ def chapter_usage(audit: FileAudit, cost: Cost) -> Usage:
 
 
 def render(report: Report, links: Mapping[str, str], cost: Cost) -> str:
+    return strip_controls(_render(clean(report), links, cost))
+
+
+def _render(report: Report, links: Mapping[str, str], cost: Cost) -> str:
     out = ["# Book summary", ""]
     if report.llm_note:
-        out += [f"LLM stage: {report.llm_note}", ""]
+        out += [f"LLM stage: {md_text(report.llm_note)}", ""]
     u = report.usage
     out += [
         f"{len(report.files)} files, {sum(len(a.figures) for a in report.files)} figures, "
@@ -59,7 +64,7 @@ def _counts(counter: Counter[str]) -> str:
 
 
 def _link(audit: FileAudit, links: Mapping[str, str]) -> str:
-    name = audit.title or audit.path
+    name = md_text(audit.title or audit.path)
     target = links.get(audit.path)
     return f"[{name}]({target})" if target else name
 
@@ -83,6 +88,6 @@ def _worst(report: Report, links: Mapping[str, str]) -> list[str]:
 
 def _worst_row(item: FigureAudit, audit: FileAudit, links: Mapping[str, str]) -> str:
     j, figure = item.judgment, item.pairing.figure
-    name = f"`{figure.id}`" if figure.id else "(no id)"
+    name = code_span(figure.id) if figure.id else "(no id)"
     verdict = j.verdict.value if j.verdict else "-"
     return f"| {j.score} | {verdict} | {name} | {_link(audit, links)} | {figure.location.line} |"
