@@ -1,6 +1,6 @@
 """The command line's other commands: `review rules`, `review explain CODE`,
-`review cache stats|clear` and `review baseline write`. `reviewer.cli.main` routes to them by
-their first word."""
+`review cache stats|clear`, `review baseline write` and `review doctor`. `reviewer.cli.main`
+routes to them by their first word."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ app.add_typer(
     name="baseline",
     help="Record today's findings, so that `review --baseline FILE` counts only new ones.",
 )
-NAMES = ("rules", "explain", "cache", "baseline")
+NAMES = ("rules", "explain", "cache", "baseline", "doctor")
 BASELINE_FILE = "review-baseline.json"
 
 _BASELINE_EPILOG = """\b
@@ -54,6 +54,46 @@ def _explain(code: Annotated[str, typer.Argument(help="A finding code, e.g. FIG0
         f"{rule.code} {rule.name} ({rule.severity.value})\n\n{rule.summary}\n\n"
         f"Why it matters: {rule.why}\n\nExample: {rule.example}"
     )
+
+
+_DOCTOR_EPILOG = """\b
+Examples:
+  review doctor --base-url http://127.0.0.1:8080/v1 --model local
+                          a llama.cpp, vLLM, Ollama or LM Studio server
+  OPENAI_API_KEY=... review doctor --model gpt-4.1-mini
+
+It sends about six small requests (16 output tokens each) and prints one line per check:
+models, structured output, images, rate limits, batch API. The structured-output form the
+endpoint takes is remembered beside the answer cache, so the next review starts with it.
+Exit code 0 when reviews can run there, 2 when they cannot (no answer, or no form taken)."""
+
+
+@app.command("doctor", epilog=_DOCTOR_EPILOG)
+def _doctor(
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="The OpenAI-compatible endpoint to probe.")
+    ] = None,
+    model: Annotated[str | None, typer.Option("--model", help="The model to ask.")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Read this reviewer.toml instead of searching upward."),
+    ] = None,
+) -> int:
+    """Probe an endpoint once and say what works there, before a long run."""
+    import os
+
+    settings = load_config(Path.cwd(), {"base_url": base_url, "model": model}, explicit=config)
+    api_key = os.environ.get("OPENAI_API_KEY")
+    if not (api_key or settings.base_url):
+        raise ReviewerError("doctor needs an endpoint: set OPENAI_API_KEY, or give --base-url")
+    from reviewer.judge.doctor import doctor  # loads openai only for this command
+
+    where = settings.base_url or "https://api.openai.com/v1"
+    typer.echo(f"endpoint: {where}, model {settings.model}")
+    checks = doctor(settings, api_key)
+    for check in checks:
+        typer.echo(check.line())
+    return 0 if all(c.ok for c in checks) and len(checks) > 1 else 2
 
 
 _CacheConfig = Annotated[

@@ -38,6 +38,7 @@ class Judging:
     def __init__(self) -> None:
         self.started = time.monotonic()
         self.shown = -1
+        self.said = ""  # the last wait reported, without a terminal
 
     def __call__(self, tally: Tally, total: int) -> None:
         done = tally.done
@@ -48,12 +49,17 @@ class Judging:
             f"{tally.prompt_tokens + tally.completion_tokens:,} tokens, ${tally.cost:.4f}, "
             f"ETA {int(eta) // 60}:{int(eta) % 60:02d}"
         )
+        waiting = f"; {tally.waiting}" if tally.waiting else ""
         if _live():
-            sys.stderr.write(f"\r\033[K{line}" + ("\n" if done == total else ""))
+            sys.stderr.write(f"\r\033[K{line}{waiting}" + ("\n" if done == total else ""))
             sys.stderr.flush()
-        elif total and (step := done * 10 // total) != self.shown:
-            self.shown = step
-            sys.stderr.write(line + "\n")
+            return
+        why = tally.waiting.rsplit(", resuming", 1)[0] if tally.waiting else ""
+        step = done * 10 // total if total else 0
+        # A line every tenth of the way, and one for each new reason to wait, not every second.
+        if step != self.shown or (why and why != self.said):
+            self.shown, self.said = step, why or self.said
+            sys.stderr.write(f"{line}{waiting}\n")
 
 
 def summary(report: Report, destination: Path | None, folder: str) -> list[str]:

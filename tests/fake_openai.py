@@ -30,7 +30,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +44,6 @@ from tests.fake_limits import RateLimiter
 from tests.fake_replies import (
     DROP,
     NO_KEY,
-    SCHEMA_UNSUPPORTED,
     Body,
     Reply,
     answer_choice,
@@ -54,7 +53,9 @@ from tests.fake_replies import (
     error_reply,
     failure,
     faulty_choice,
-    format_type,
+    form_of,
+    form_rejected,
+    json_reply,
     prompt_tokens,
     rate_limited,
     request_problem,
@@ -65,6 +66,7 @@ __all__ = [
 ]  # fmt: skip
 
 CHAT_PATH = "/v1/chat/completions"
+MODELS_PATH = "/v1/models"
 Answerer = Callable[[Body], str]
 
 
@@ -107,7 +109,9 @@ class FakeOpenAI:
         tpm: int | None = None,
         faults: FaultPlan | None = None,
         reject_json_schema: bool = False,
+        rejects: Mapping[str, int] | None = None,
         answerer: Answerer | None = None,
+        models: tuple[str, ...] = ("gpt-4.1-mini", "gpt-4o-mini"),
         send_ratelimit_headers: bool = True,
         batch_delay: float = 0.05,
         batch_hold: bool = False,
@@ -120,8 +124,13 @@ class FakeOpenAI:
     ) -> None:
         self.latency = latency
         self.faults = faults
-        self.reject_json_schema = reject_json_schema
+        # Structured-output forms the server turns down, with the status it answers:
+        # {"json_schema": 500} is llama-cpp-python, {"json_object": 400} LM Studio.
+        self.rejects = dict(rejects or {})
+        if reject_json_schema:
+            self.rejects.setdefault("json_schema", 400)
         self.answerer = answerer
+        self.models = models
         self.send_ratelimit_headers = send_ratelimit_headers
         self.verbose = verbose
         self.limiter = RateLimiter(rpm, tpm)
@@ -248,6 +257,9 @@ class FakeOpenAI:
         api = self.files.route(request) or self._batches.route(request)
         if api is not None:
             return _Outcome(api)
+        if (request.method, request.path) == ("GET", MODELS_PATH):
+            listed = [{"id": name, "object": "model", "owned_by": "fake"} for name in self.models]
+            return _Outcome(json_reply(200, {"object": "list", "data": listed}))
         if (request.method, request.path) != ("POST", CHAT_PATH):
             return _Outcome(error_reply(404, f"Invalid URL ({request.method} {request.path})"))
         refused = self._refusal(request.body)
@@ -258,9 +270,8 @@ class FakeOpenAI:
         problem = request_problem(body)
         if problem is not None:
             return error_reply(400, problem[0], param=problem[1])
-        if self.reject_json_schema and format_type(body) == "json_schema":
-            return error_reply(400, SCHEMA_UNSUPPORTED, param="response_format")
-        return None
+        status = self.rejects.get(form_of(body))
+        return None if status is None else form_rejected(status, form_of(body))
 
     def _admit(self, body: Body) -> _Outcome:
         prompt = prompt_tokens(body)

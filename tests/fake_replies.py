@@ -68,6 +68,27 @@ def format_type(body: Body) -> str | None:
     return response_format.get("type") if isinstance(response_format, dict) else None
 
 
+def form_of(body: Body) -> str:
+    """The structured-output form of a request: json_schema, json_object+schema (the form
+    llama-cpp-python and llama-server take), json_object, or none."""
+    kind = format_type(body)
+    if kind == "json_object" and "schema" in body.get("response_format", {}):
+        return "json_object+schema"
+    return kind or "none"
+
+
+def form_rejected(status: int, form: str) -> Reply:
+    """A rejection worded as real servers word it: OpenAI's 400, llama-cpp-python's 500 (a
+    request-validation error reported as a server fault), FastAPI's 422 detail list."""
+    if status == 422:
+        detail = [{"loc": ["body", "response_format", "type"], "msg": f"{form} is not allowed"}]
+        return json_reply(422, {"detail": detail})
+    if status >= 500:
+        message = f"1 validation error for Request\nresponse_format.type: got {form}"
+        return error_reply(status, message, "internal_server_error")
+    return error_reply(status, f"{SCHEMA_UNSUPPORTED} ({form})", param="response_format")
+
+
 def prompt_tokens(body: Body) -> int:
     """Tokens of every text part of every message; images count nothing."""
     return sum(count_text(t) for m in body["messages"] for t in message_texts(m))

@@ -16,7 +16,7 @@ import pytest
 from reviewer.judge.request import PROMPT_FILES, shipped_prompt
 from tests.cliutil import one_error_line, run, write
 from tests.conftest import FIXTURES, ROOT
-from tests.fake_openai import FakeOpenAI
+from tests.fake_openai import CHAT_PATH, FakeOpenAI
 
 Cap = pytest.CaptureFixture[str]
 CHAPTER = (FIXTURES / "judge" / "weather.qmd").read_text(encoding="utf-8")
@@ -58,7 +58,8 @@ def test_prompts_dir_overrides_a_prompt_and_asks_again(
             str(mine.parent),
         )
         assert fake.count() == 10  # a new prompt is a new question: nothing came from the cache
-        systems = {r.body["messages"][0]["content"] for r in fake.log[5:]}
+        chats = [r for r in fake.log if r.path == CHAT_PATH]
+        systems = {r.body["messages"][0]["content"] for r in chats[5:]}
     assert systems == {"You are a strict reviewer of figures.\n"}
 
 

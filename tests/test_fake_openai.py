@@ -173,10 +173,11 @@ def test_missing_api_key_is_401(server: FakeOpenAI) -> None:
 
 
 def test_unknown_path_is_404_and_bad_body_400(server: FakeOpenAI) -> None:
+    assert [m.id for m in client(server).models.list()] == ["gpt-4.1-mini", "gpt-4o-mini"]
     with pytest.raises(openai.NotFoundError) as caught:
-        client(server).models.list()
+        client(server).models.retrieve("gpt-4.1-mini")
     assert caught.value.body == {
-        "message": "Invalid URL (GET /v1/models)",
+        "message": "Invalid URL (GET /v1/models/gpt-4.1-mini)",
         "type": "invalid_request_error",
         "param": None,
         "code": None,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,8 @@ import pytest
 
 from tests.cliutil import Result, run, write
 from tests.conftest import FIXTURES
-from tests.fake_openai import FakeOpenAI, FaultPlan
+from tests.fake_openai import CHAT_PATH, FakeOpenAI, FaultPlan
+from tests.fake_replies import form_of
 
 Cap = pytest.CaptureFixture[str]
 
@@ -101,15 +103,80 @@ def test_no_cache_and_refresh(capsys: Cap, tmp_path: Path, cache: Path, server: 
     assert server.count() == 2 * FIGURES  # --refresh stored what it asked
 
 
-def test_a_server_without_json_schema_gets_json_mode(
-    capsys: Cap, tmp_path: Path, cache: Path, tmp_path_factory: pytest.TempPathFactory
+LLAMA_CPP_PYTHON = {"json_schema": 500}  # a request-validation error, reported as a 500
+LM_STUDIO_LIKE = {"json_schema": 422, "json_object+schema": 400, "json_object": 400}
+
+
+def forms_sent(fake: FakeOpenAI) -> list[str]:
+    return [form_of(r.body) for r in fake.log if r.path == CHAT_PATH]
+
+
+@pytest.mark.parametrize(
+    ("rejects", "settles_on"),
+    [
+        pytest.param({"json_schema": 400}, "json_object+schema", id="openai-style-400"),
+        pytest.param(LLAMA_CPP_PYTHON, "json_object+schema", id="llama-cpp-python-500"),
+        pytest.param({"json_schema": 422, "json_object+schema": 422}, "json_object", id="422"),
+        pytest.param(LM_STUDIO_LIKE, "none", id="no-response-format"),
+    ],
+)
+def test_a_rejected_form_steps_down_the_ladder_once_per_step_and_every_figure_is_judged(
+    capsys: Cap, tmp_path: Path, cache: Path, rejects: dict[str, int], settles_on: str
 ) -> None:
-    write(tmp_path / "book" / "reviewer.toml", "[llm]\nconcurrency = 1\n")
-    with FakeOpenAI(reject_json_schema=True) as fake:
+    with FakeOpenAI(rejects=rejects, latency=0.05) as fake:
         result = review(capsys, chapter(tmp_path), fake)
+        assert result.code == 0, result.err
         assert {j["status"] for j in judgments(result).values()} == {"judged"}
-        assert fake.count(status=400) == 1  # learned once, then JSON mode for the rest
-        assert fake.log[-1].body["response_format"] == {"type": "json_object"}
+        sent = forms_sent(fake)
+        # One rejected request per step down, never a retry of a rejected one, even with
+        # four workers: until a form is answered, questions go one at a time.
+        assert len(sent) == FIGURES + len(rejects)
+        assert sent[: len(rejects)] == list(rejects)
+        assert set(sent[len(rejects) :]) == {settles_on}
+        assert fake.count(status=200) == FIGURES
+
+
+def test_the_form_that_worked_is_remembered_beside_the_cache(
+    capsys: Cap, tmp_path: Path, cache: Path
+) -> None:
+    path = chapter(tmp_path)
+    with FakeOpenAI(rejects=LLAMA_CPP_PYTHON) as fake:
+        review(capsys, path, fake, "--refresh")
+        review(capsys, path, fake, "--refresh")  # asks every figure again, probes nothing
+        assert forms_sent(fake).count("json_schema") == 1
+    memory = json.loads((cache / "formats.json").read_text())
+    assert list(memory["forms"].values()) == ["json_object+schema"]
+
+
+@pytest.mark.parametrize(
+    "memory",
+    [
+        "not json",
+        '{"version": 1, "forms": {"x": "rm -rf"}}',
+        '{"version": 1, "forms": []}',
+        '{"version": 99, "forms": {}}',
+        "[" * 100_000,
+    ],
+)
+def test_a_broken_or_hostile_memory_file_is_ignored(
+    capsys: Cap, tmp_path: Path, cache: Path, memory: str
+) -> None:
+    write(cache / "formats.json", memory)
+    with FakeOpenAI(rejects=LLAMA_CPP_PYTHON) as fake:
+        result = review(capsys, chapter(tmp_path), fake)
+        assert result.code == 0, result.err
+        assert forms_sent(fake)[0] == "json_schema"  # started from the top
+    assert json.loads((cache / "formats.json").read_text())["version"] == 1
+
+
+def test_a_memory_file_that_is_a_fifo_does_not_hang_the_run(
+    capsys: Cap, tmp_path: Path, cache: Path
+) -> None:
+    cache.mkdir()
+    os.mkfifo(cache / "formats.json")
+    with FakeOpenAI() as fake:
+        result = review(capsys, chapter(tmp_path), fake)
+    assert result.code == 0, result.err
 
 
 def test_a_refused_key_stops_the_run_but_writes_the_audit(
@@ -264,8 +331,8 @@ def test_the_same_question_twice_in_one_run_is_asked_once(
 def test_json_mode_fallback_holds_with_requests_in_flight(
     capsys: Cap, tmp_path: Path, cache: Path
 ) -> None:
-    """Several workers may learn of the rejection at once; none of them fails for it."""
-    with FakeOpenAI(reject_json_schema=True, latency=0.2) as fake:
+    """Workers that queued behind the first question use the form it learned."""
+    with FakeOpenAI(rejects={"json_schema": 400}, latency=0.2) as fake:
         result = review(capsys, chapter(tmp_path), fake)
         assert {j["status"] for j in judgments(result).values()} == {"judged"}
-        assert 1 <= fake.count(status=400) <= 4  # at most the requests in flight at the time
+        assert fake.count(status=400) == 1

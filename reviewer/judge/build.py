@@ -18,8 +18,10 @@ from urllib.parse import urlparse
 from reviewer.config import Config
 from reviewer.errors import ReviewerError
 from reviewer.judge.cache import AnswerCache, Cached, default_cache_dir
-from reviewer.judge.chat import Chat, ChatCall, ChatReply, RequestError
+from reviewer.judge.chat import Chat, ChatCall, ChatReply, FatalError, RequestError, Unreachable
 from reviewer.judge.cost import price_for
+from reviewer.judge.formats import MEMORY_FILE, FormMemory, Negotiation, memory_key
+from reviewer.judge.health import Breaker, Waits
 from reviewer.judge.limits import RateLimited, RateLimiter
 from reviewer.judge.llm import Judge, LLMJudge, Settings
 from reviewer.judge.mode import Mode
@@ -58,8 +60,9 @@ def build_stage(config: Config, mode: Mode) -> Stage:
         max_tokens=config.max_output_tokens,
         vision=_vision(config),
     )
-    chat = _chat(config, mode, endpoint)
-    llm = LLMJudge(chat, load_prompts(_path(config.prompts)), settings)
+    waits = Waits()
+    chat = _chat(config, mode, endpoint, waits)
+    llm = LLMJudge(chat, load_prompts(_path(config.prompts)), settings, _forms(config, mode))
     judge: Judge = llm
     cache = None
     # Cassettes are their own record: replaying or recording bypasses the cache's answers.
@@ -79,6 +82,7 @@ def build_stage(config: Config, mode: Mode) -> Stage:
         max_cost=config.max_cost,
         concurrency=config.concurrency,
         cache_only=mode.offline and not mode.replay,
+        waits=waits,
     )
     return Stage(judge, budget, settings, _describe(config, mode, endpoint), cache, llm)
 
@@ -87,11 +91,20 @@ def cache_location(config: Config) -> Path:
     return Path(config.cache_dir).expanduser() if config.cache_dir else default_cache_dir()
 
 
-def _chat(config: Config, mode: Mode, endpoint: str) -> Chat:
+def _forms(config: Config, mode: Mode) -> Negotiation:
+    """What the endpoint took last time, kept beside the cache. Cassettes hold their own
+    negotiation, so recording and replaying always start from the top of the ladder."""
+    own = mode.no_cache or mode.replay or mode.record
+    memory = FormMemory(None if own else cache_location(config) / MEMORY_FILE)
+    return Negotiation(memory, memory_key(config.base_url, config.model))
+
+
+def _chat(config: Config, mode: Mode, endpoint: str, waits: Waits) -> Chat:
     if mode.offline and not mode.replay:
         return _NoNetwork()
     if mode.record:
         _write_meta(mode.record, endpoint, config)
+    where = config.base_url or "https://api.openai.com/v1"
 
     def connect() -> Chat:
         from reviewer.judge.openai_chat import OpenAIChat  # openai loads when a model is asked
@@ -104,9 +117,18 @@ def _chat(config: Config, mode: Mode, endpoint: str) -> Chat:
             record=mode.record,
             replay=mode.replay,
         )
-        return RateLimited(live, RateLimiter(config.rpm, config.tpm))
+        if not (mode.record or mode.replay):
+            try:
+                live.ping()
+            except Unreachable as err:
+                raise FatalError(
+                    f"the endpoint {where} does not answer ({err}); check that the server "
+                    "is running, and --base-url"
+                ) from None
+        limited = RateLimited(live, RateLimiter(config.rpm, config.tpm, waits=waits))
+        return Breaker(limited, f"the endpoint {where}")
 
-    return Retried(_Lazy(connect), attempts=config.attempts)
+    return Retried(_Lazy(connect), attempts=config.attempts, waits=waits)
 
 
 class _Lazy:
@@ -115,12 +137,19 @@ class _Lazy:
     def __init__(self, connect: Callable[[], Chat]) -> None:
         self.connect = connect
         self.chat: Chat | None = None
+        self.failed: FatalError | None = None  # told once, then to every later caller
         self.lock = threading.Lock()
 
     def complete(self, call: ChatCall) -> ChatReply:
         with self.lock:
+            if self.failed is not None:
+                raise self.failed
             if self.chat is None:
-                self.chat = self.connect()
+                try:
+                    self.chat = self.connect()
+                except FatalError as err:
+                    self.failed = err
+                    raise
         return self.chat.complete(call)
 
 
@@ -130,12 +159,17 @@ class _NoNetwork:
 
 
 def _endpoint(config: Config, mode: Mode) -> str:
-    if config.endpoint != "auto":
-        return config.endpoint
-    if mode.replay is not None:
+    if config.endpoint == "auto" and mode.replay is not None:
         recorded = _read_meta(mode.replay).get("endpoint")
         if isinstance(recorded, str):
             return recorded
+    return endpoint_kind(config)
+
+
+def endpoint_kind(config: Config) -> str:
+    """openai, azure or compatible: what the request parameters depend on."""
+    if config.endpoint != "auto":
+        return config.endpoint
     host = urlparse(config.base_url or "https://api.openai.com/v1").hostname or ""
     if host == "api.openai.com":
         return "openai"

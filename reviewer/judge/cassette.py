@@ -3,7 +3,8 @@
 Each exchange is one readable JSON file named after a hash of the request (method, path and
 body), so replay matches on the body and ignores headers, times and retries. Secret headers are
 never written: requests keep only an allow-list, responses only their content type and the
-rate-limit headers. Attached images are stored as a digest, not as megabytes of base64."""
+rate-limit headers, and an error's text loses any echo of the key. Attached images are stored
+as a digest, not as megabytes of base64."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from typing import Any
 
 import httpx2
 
+from reviewer.judge.redact import redact
 from reviewer.output import write_atomic
 
 _REQUEST_HEADERS = ("content-type", "accept")
+_SECRET_HEADERS = ("authorization", "api-key", "x-api-key")
 _RESPONSE_HEADERS = re.compile(r"^(content-type|retry-after(-ms)?|x-ratelimit-[a-z-]+)$")
 _DATA_URL = re.compile(r"data:([\w/+.-]+);base64,([A-Za-z0-9+/=]+)")
 
@@ -51,6 +54,9 @@ class RecordingTransport(httpx2.BaseTransport):
             body = response.read()
         finally:
             response.close()
+        if response.status_code >= 400:  # error texts may echo the key back
+            secrets = [v for k, v in request.headers.items() if k.lower() in _SECRET_HEADERS]
+            body = redact(body.decode("utf-8", "replace"), secrets).encode()
         exchange = {
             "request": _request_record(request),
             "response": {

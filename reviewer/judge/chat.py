@@ -19,7 +19,7 @@ class ChatCall:
     model: str
     messages: tuple[Mapping[str, Any], ...]
     max_tokens: int
-    response_format: Mapping[str, Any]
+    response_format: Mapping[str, Any] | None  # None: the prompt alone asks for JSON
     temperature: float = 0.0
     tokens: int = 0  # what the rate limiter charges: prompt tokens plus max_tokens
 
@@ -29,13 +29,14 @@ def request_body(call: ChatCall, endpoint: str) -> dict[str, Any]:
     # OpenAI's and Azure's APIs want max_completion_tokens; many compatible servers know
     # only max_tokens.
     budget = "max_tokens" if endpoint == "compatible" else "max_completion_tokens"
-    body = {
+    body: dict[str, Any] = {
         "model": call.model,
         "messages": list(call.messages),
         "temperature": call.temperature,
         budget: call.max_tokens,
-        "response_format": dict(call.response_format),
     }
+    if call.response_format is not None:
+        body["response_format"] = dict(call.response_format)
     if _REASONING.match(call.model):
         del body["temperature"]  # OpenAI's reasoning models accept only the default
     return body
@@ -78,6 +79,10 @@ class TransientError(ChatError):
     """Connection, timeout, 429 rate limit, 5xx: worth trying again after a wait."""
 
 
+class Unreachable(TransientError):
+    """No answer at all: the connection failed or the request timed out."""
+
+
 class FatalError(ChatError):
     """Authentication, quota, unknown model: every later call would fail the same way."""
 
@@ -87,4 +92,4 @@ class RequestError(ChatError):
 
 
 class SchemaUnsupported(RequestError):
-    """The server rejects `response_format: json_schema`; JSON mode may still work."""
+    """The server rejects the request's structured-output form; a simpler form may work."""

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reviewer.judge.chat import Chat, ChatCall, ChatReply, Limits, RequestError, TransientError
+from reviewer.judge.health import MAX_RETRY_AFTER, Waits, too_long_wait
 
 
 @dataclass
@@ -40,8 +41,10 @@ class RateLimiter:
         tpm: int,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        waits: Waits | None = None,
     ) -> None:
         now = clock()
+        self.waits = waits or Waits(clock)
         self.requests = Bucket(float(rpm), float(rpm), now)
         self.tokens = Bucket(float(tpm), float(tpm), now)
         self.clock, self.sleep = clock, sleep
@@ -66,6 +69,8 @@ class RateLimiter:
                     self.in_flight += 1
                     self.in_flight_tokens += tokens
                     return
+                why = "rate-limited" if self.paused_until > self.clock() else "within rate limits"
+            self.waits.note(why, delay)
             self.sleep(min(delay, 1.0))
 
     def _delay(self, tokens: int) -> float:
@@ -117,6 +122,8 @@ class RateLimited:
         try:
             reply = self.inner.complete(call)
         except TransientError as err:
+            if err.retry_after and err.retry_after > MAX_RETRY_AFTER:
+                raise too_long_wait(err.retry_after, "the endpoint") from None
             if err.retry_after:
                 self.limiter.pause(err.retry_after)
             raise

@@ -1,16 +1,17 @@
 """Judge stage, asking the model: build the messages for one figure, call the chat, validate
 the answer, and repair it once.
 
-Structured output (a strict JSON schema) is tried first. A server that rejects it is asked in
-JSON mode with the schema in the prompt from then on. An answer that breaks the schema, is cut
-off or is refused gets one repair request; a second bad answer fails the figure with the
-reason. Transport failures are the retry layer's business, below this one."""
+Structured output (a strict JSON schema) is tried first; reviewer.judge.formats steps down to
+the forms a server does take, and remembers the one that worked. An answer that breaks the
+schema, is cut off or is refused gets one repair request; a second bad answer fails the figure
+with the reason. Transport failures are the retry layer's business, below this one."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -20,8 +21,10 @@ from reviewer.judge.chat import (
     ChatError,
     ChatReply,
     FatalError,
+    RequestError,
     SchemaUnsupported,
 )
+from reviewer.judge.formats import Form, FormMemory, Negotiation, response_format
 from reviewer.judge.request import JudgeRequest, Prompts
 from reviewer.judge.schema import (
     PROPOSAL_NAME,
@@ -30,6 +33,7 @@ from reviewer.judge.schema import (
     SCHEMA_NAME,
     Answer,
     InvalidAnswer,
+    bounded,
     parse_answer,
     parse_proposal,
 )
@@ -37,6 +41,7 @@ from reviewer.judge.tokens import count_messages
 from reviewer.model import JudgmentStatus
 
 KEY_VERSION = 1
+Tail = tuple[Mapping[str, Any], ...]  # messages after the question: a repair's exchange
 
 
 @dataclass(frozen=True)
@@ -68,14 +73,6 @@ class Answered:
     spent: Spent = field(default_factory=Spent)
 
 
-@dataclass
-class _Asked:
-    """One question as sent: its messages, and whether they are in JSON mode."""
-
-    json_mode: bool
-    messages: list[dict[str, Any]]
-
-
 class JudgeFailed(Exception):
     def __init__(self, reason: str, spent: Spent) -> None:
         super().__init__(reason)
@@ -93,9 +90,11 @@ class Judge(Protocol):
 
 
 class LLMJudge:
-    def __init__(self, chat: Chat, prompts: Prompts, settings: Settings) -> None:
+    def __init__(
+        self, chat: Chat, prompts: Prompts, settings: Settings, forms: Negotiation | None = None
+    ) -> None:
         self.chat, self.prompts, self.settings = chat, prompts, settings
-        self.json_mode = False  # learned: the server rejected json_schema once
+        self.forms = forms or Negotiation(FormMemory(None), settings.model)
         self.keys: dict[JudgeRequest, str] = {}  # the cache and the checks both ask
 
     def key(self, request: JudgeRequest) -> str:
@@ -104,6 +103,7 @@ class LLMJudge:
         return self.keys[request]
 
     def _key(self, request: JudgeRequest) -> str:
+        # The form is not in the key: it changes how the question is put, not the question.
         s = self.settings
         images = [hashlib.sha256(i.data).hexdigest() for i in self._images(request)]
         material = {
@@ -121,52 +121,51 @@ class LLMJudge:
 
     def estimate(self, request: JudgeRequest) -> int:
         """Prompt tokens, counted offline (images are not counted)."""
-        return count_messages([self._system(self.json_mode, request), self._user_text(request)])
+        system = self._system(self.forms.form, request)
+        return count_messages([system, self._user_text(request)])
 
     def answer(self, request: JudgeRequest) -> Answered:
         spent = Spent()
-        ask = _Asked(self.json_mode, self._messages(request, self.json_mode))
-        reply = self._ask(ask, request, spent)
+        reply = self._ask(request, (), spent)
         try:
             answer = read_reply(reply, request)
         except InvalidAnswer as first:
-            answer = self._repair(ask, request, reply, str(first), spent)
+            answer = self._repair(request, reply, str(first), spent)
         status = JudgmentStatus.REPLAYED if reply.replayed else JudgmentStatus.JUDGED
         return Answered(answer, status, self.settings.model, spent)
 
-    def _ask(self, ask: _Asked, request: JudgeRequest, spent: Spent) -> ChatReply:
+    def _ask(self, request: JudgeRequest, tail: Tail, spent: Spent) -> ChatReply:
         try:
-            return self._call(ask, request, spent)
-        except SchemaUnsupported:
-            if ask.json_mode:
-                raise JudgeFailed("the server rejects structured output", spent) from None
-            # Every later question goes in JSON mode; this one is asked again that way.
-            self.json_mode = True
-            ask.json_mode, ask.messages = True, self._messages(request, True)
-            return self._call(ask, request, spent)
+            return self.forms.ask(
+                lambda form: self._call(self.chat_call(request, form, tail), spent)
+            )
+        except RequestError as err:  # rejected even with no response_format at all
+            raise JudgeFailed(str(err), spent) from None
 
     def first_call(self, request: JudgeRequest) -> ChatCall:
         """The question as first asked, in structured mode: what a batch line carries."""
-        return self._chat_call(_Asked(False, self._messages(request, False)), request)
+        return self.chat_call(request, Form.JSON_SCHEMA)
 
     def repair_call(self, request: JudgeRequest, bad: str, problems: str) -> ChatCall:
         """The repair question after `bad`, an answer that had these problems."""
-        first = _Asked(False, self._messages(request, False))
-        return self._chat_call(self._repair_ask(first, bad, problems), request)
+        return self.chat_call(request, Form.JSON_SCHEMA, self._repair_tail(bad, problems))
 
-    def _chat_call(self, ask: _Asked, request: JudgeRequest) -> ChatCall:
-        texts = [_text_of(m) for m in ask.messages]
+    def chat_call(self, request: JudgeRequest, form: Form, tail: Tail = ()) -> ChatCall:
+        messages = [*self._messages(request, form), *tail]
+        texts = [_text_of(m) for m in messages]
+        name, schema = _schema(request)
+        if form is Form.OWN_SCHEMA:
+            schema = bounded(schema)
         return ChatCall(
             model=self.settings.model,
-            messages=tuple(ask.messages),
+            messages=tuple(messages),
             max_tokens=self.settings.max_tokens,
-            response_format=self._format(request, ask.json_mode),
+            response_format=response_format(form, name, schema),
             temperature=self.settings.temperature,
             tokens=count_messages(texts) + self.settings.max_tokens,
         )
 
-    def _call(self, ask: _Asked, request: JudgeRequest, spent: Spent) -> ChatReply:
-        call = self._chat_call(ask, request)
+    def _call(self, call: ChatCall, spent: Spent) -> ChatReply:
         try:
             reply = self.chat.complete(call)
         except (FatalError, SchemaUnsupported):
@@ -176,25 +175,19 @@ class LLMJudge:
         spent.add(reply)
         return reply
 
-    def _repair(
-        self, ask: _Asked, request: JudgeRequest, bad: ChatReply, problems: str, spent: Spent
-    ) -> Answer:
-        again = self._repair_ask(ask, bad.content or bad.refusal or "", problems)
-        reply = self._ask(again, request, spent)
+    def _repair(self, request: JudgeRequest, bad: ChatReply, problems: str, spent: Spent) -> Answer:
+        tail = self._repair_tail(bad.content or bad.refusal or "", problems)
+        reply = self._ask(request, tail, spent)
         try:
             return read_reply(reply, request)
         except InvalidAnswer as second:
             raise JudgeFailed(f"invalid answer twice: {problems}; then: {second}", spent) from None
 
-    def _repair_ask(self, ask: _Asked, bad: str, problems: str) -> _Asked:
+    def _repair_tail(self, bad: str, problems: str) -> Tail:
         repair = self.prompts.repair.replace("{problems}", problems)
-        return _Asked(
-            ask.json_mode,
-            [
-                *ask.messages,
-                {"role": "assistant", "content": bad},
-                {"role": "user", "content": repair},
-            ],
+        return (
+            {"role": "assistant", "content": bad},
+            {"role": "user", "content": repair},
         )
 
     def _task(self, request: JudgeRequest) -> str:
@@ -205,7 +198,7 @@ class LLMJudge:
             return request.content()
         return f"{request.content()}\n\n{self.prompts.propose}"
 
-    def _messages(self, request: JudgeRequest, json_mode: bool) -> list[dict[str, Any]]:
+    def _messages(self, request: JudgeRequest, form: Form) -> list[dict[str, Any]]:
         content: Any = self._user_text(request)
         images = self._images(request)
         if images:
@@ -214,27 +207,18 @@ class LLMJudge:
                 for i in images
             ]
         return [
-            {"role": "system", "content": self._system(json_mode, request)},
+            {"role": "system", "content": self._system(form, request)},
             {"role": "user", "content": content},
         ]
 
     def _images(self, request: JudgeRequest) -> tuple[Any, ...]:
         return request.attachable() if self.settings.vision else ()
 
-    def _system(self, json_mode: bool, request: JudgeRequest) -> str:
-        if not json_mode:
+    def _system(self, form: Form, request: JudgeRequest) -> str:
+        if not form.schema_in_prompt:
             return self.prompts.system
         schema = json.dumps(_schema(request)[1], indent=2)
         return self.prompts.system + self.prompts.json_mode.replace("{schema}", schema)
-
-    def _format(self, request: JudgeRequest, json_mode: bool) -> dict[str, Any]:
-        if json_mode:
-            return {"type": "json_object"}
-        name, schema = _schema(request)
-        return {
-            "type": "json_schema",
-            "json_schema": {"name": name, "strict": True, "schema": schema},
-        }
 
 
 def _schema(request: JudgeRequest) -> tuple[str, dict[str, Any]]:
@@ -255,7 +239,7 @@ def read_reply(reply: ChatReply, request: JudgeRequest) -> Answer:
     return parse_for(request, reply.content)
 
 
-def _text_of(message: dict[str, Any]) -> str:
+def _text_of(message: Mapping[str, Any]) -> str:
     content = message["content"]
     if isinstance(content, str):
         return content

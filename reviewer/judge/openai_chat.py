@@ -7,6 +7,8 @@ message that says what to do."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,12 +28,15 @@ from reviewer.judge.chat import (
     RequestError,
     SchemaUnsupported,
     TransientError,
+    Unreachable,
     request_body,
 )
+from reviewer.judge.redact import redact
 from reviewer.judge.retry import RetryPolicy
 
 T = TypeVar("T")
 REPLAY_URL = "http://replay.invalid/v1"  # never resolved: the replay transport answers first
+PING_TIMEOUT = 10.0
 
 
 class OpenAIChat:
@@ -54,6 +59,7 @@ class OpenAIChat:
         http_client = openai.DefaultHttpxClient(transport=transport) if transport else None
         self.replaying = replay is not None
         self.endpoint = endpoint
+        self.secrets = [api_key] if api_key else []
         self.client = openai.OpenAI(
             api_key=api_key or "not-needed",  # local servers take any key; none is sent on replay
             base_url=base_url,
@@ -63,12 +69,13 @@ class OpenAIChat:
         )
 
     def complete(self, call: ChatCall) -> ChatReply:
+        """One request, as it is: no retry, no rate limit, no negotiation (those wrap it)."""
         try:
             body = request_body(call, self.endpoint)
             raw = self.client.chat.completions.with_raw_response.create(**body)
             completion = raw.parse()
         except openai.APIError as err:
-            raise _mapped(err) from None
+            raise _mapped(err, self.secrets) from None
         except ValueError as err:  # a 200 whose JSON body is cut or garbled
             raise TransientError(f"the server's answer is not valid JSON ({err})") from None
         # A proxy's HTML page with status 200 parses to a str, not a completion.
@@ -85,6 +92,33 @@ class OpenAIChat:
             limits=limits_from(raw.headers),
             replayed=self.replaying,
         )
+
+    def ping(self, timeout: float = PING_TIMEOUT) -> None:
+        """One cheap request before the first question, so that a server that does not answer
+        at all is found in seconds rather than after every figure's retries."""
+        try:
+            self.client.with_options(timeout=timeout).models.list()
+        except openai.APIConnectionError as err:
+            raise _mapped(err, self.secrets) from None
+        except openai.APIError:
+            return  # any answer, even an error, shows that the server is there
+
+    def models(self) -> tuple[list[str], Limits]:
+        """The endpoint's model list, and the rate limits its answer told (for doctor)."""
+        try:
+            raw = self.client.models.with_raw_response.list()
+            listed = [m.id for m in raw.parse().data]
+        except openai.APIError as err:
+            raise _mapped(err, self.secrets) from None
+        return listed, limits_from(raw.headers)
+
+    def batches_offered(self) -> str:
+        """Whether the endpoint serves the Batch API: 'yes', or why not (for doctor)."""
+        try:
+            self.client.batches.list(limit=1)
+        except openai.APIError as err:
+            return str(_mapped(err, self.secrets))
+        return "yes"
 
 
 def limits_from(headers: Mapping[str, str]) -> Limits:
@@ -111,7 +145,13 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     return None
 
 
-def _mapped(err: openai.APIError) -> ChatError:
+def _mapped(err: openai.APIError, secrets: list[str]) -> ChatError:
+    mapped = _classified(err)
+    message = redact(str(mapped), [*secrets, *_request_secrets(err)])
+    return type(mapped)(message, mapped.retry_after)
+
+
+def _classified(err: openai.APIError) -> ChatError:
     if isinstance(err, openai.APIConnectionError):
         return _connection(err)
     if isinstance(err, openai.APIStatusError):
@@ -127,8 +167,21 @@ def _connection(err: openai.APIConnectionError) -> ChatError:
     if isinstance(cause, NotRecorded):
         return RequestError(str(cause))
     if isinstance(err, openai.APITimeoutError):
-        return TransientError("the request timed out")
-    return TransientError(f"could not connect to the endpoint ({err.message})")
+        return Unreachable("the request timed out")
+    return Unreachable(f"could not connect to the endpoint ({err.message})")
+
+
+# What servers say when they reject a structured-output form: OpenAI's 400, llama-cpp-python's
+# 500 ("response_format type must be ..."), LM Studio's 400 ("'response_format.type' must be
+# 'json_schema' or 'text'"), vLLM's and llama-server's 400s about the schema or the grammar.
+_FORM_REJECTED = re.compile(
+    r"response[_ ]format|json[_ ]schema|json[_ ]object|structured[ -]output|grammar"
+    r"|\bschema\b|guided[_ ]decoding",
+    re.IGNORECASE,
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# A server error is not retried if it says the request itself is at fault.
+_INVALID_REQUEST = re.compile(r"validation error|invalid request|unprocessable", re.IGNORECASE)
 
 
 def _status(err: openai.APIStatusError) -> ChatError:
@@ -141,7 +194,12 @@ def _status(err: openai.APIStatusError) -> ChatError:
         )
     if status == 429 and code == "insufficient_quota":
         return FatalError(f"the account is out of quota ({message}); check its plan and billing")
-    if status == 429 or status >= 500:
+    if status == 429:
+        return TransientError(f"{status}: {message}", _retry_after(err.response.headers))
+    # Checked before the 5xx rule: llama-cpp-python answers a rejected form with a 500.
+    if status in (400, 415, 422, 500, 501) and _FORM_REJECTED.search(message):
+        return SchemaUnsupported(f"{status}: {message}")
+    if status >= 500 and not _INVALID_REQUEST.search(message):
         return TransientError(f"{status}: {message}", _retry_after(err.response.headers))
     if status == 404:
         return FatalError(f"404 from the endpoint ({message}); check --model and --base-url")
@@ -150,18 +208,36 @@ def _status(err: openai.APIStatusError) -> ChatError:
             f"the prompt is too long for the model ({message}); choose a model with a longer "
             "context, or --vision off if images are attached"
         )
-    if "response_format" in message or "json_schema" in message:
-        return SchemaUnsupported(message)
     return RequestError(f"the endpoint rejected the request ({status}: {message})")
 
 
 def _server_message(err: openai.APIStatusError) -> str:
+    """The server's own words, on one line, without control characters: they go to audits
+    and to the terminal."""
+    return _CONTROL.sub("", " ".join(_raw_message(err).split()))[:300]
+
+
+def _raw_message(err: openai.APIStatusError) -> str:
     body = err.body
     if isinstance(body, dict):
         inner = body.get("error", body)
         if isinstance(inner, dict) and inner.get("message"):
-            return str(inner["message"])[:300]
-    return str(err.message)[:300]
+            return str(inner["message"])[:2000]
+        if isinstance(inner, str):
+            return inner[:2000]
+        if "detail" in body:  # FastAPI's validation errors: {"detail": [{"loc", "msg"}]}
+            return json.dumps(body["detail"], ensure_ascii=False)[:2000]
+    return str(err.message)[:2000]
+
+
+def _request_secrets(err: openai.APIError) -> list[str]:
+    """The key as this request sent it: a server may echo it back in its error text."""
+    try:
+        headers = err.request.headers
+    except (AttributeError, RuntimeError):
+        return []
+    found = [headers.get("authorization", ""), headers.get("api-key", "")]
+    return [value for value in found if value]
 
 
 class OpenAIBatches:
@@ -175,6 +251,7 @@ class OpenAIBatches:
         self.client = openai.OpenAI(
             api_key=api_key or "not-needed", base_url=base_url, max_retries=0, timeout=timeout
         )
+        self.secrets = [api_key] if api_key else []
         self.policy = RetryPolicy(attempts)
 
     def find_file(self, name: str) -> str | None:
@@ -215,7 +292,7 @@ class OpenAIBatches:
                 result: T = action()
                 return result
             except openai.APIError as err:
-                raise _mapped(err) from None
+                raise _mapped(err, self.secrets) from None
 
         try:
             return self.policy.run(attempt)

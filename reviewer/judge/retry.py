@@ -11,7 +11,8 @@ from typing import TypeVar
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
-from reviewer.judge.chat import Chat, ChatCall, ChatReply, TransientError
+from reviewer.judge.chat import Chat, ChatCall, ChatReply, TransientError, Unreachable
+from reviewer.judge.health import Waits
 
 
 class GaveUp(TransientError):
@@ -30,9 +31,10 @@ class Retried:
         attempts: int = 5,
         max_wait: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
+        waits: Waits | None = None,
     ) -> None:
         self.inner = inner
-        self.policy = RetryPolicy(attempts, max_wait, sleep)
+        self.policy = RetryPolicy(attempts, max_wait, sleep, waits)
 
     def complete(self, call: ChatCall) -> ChatReply:
         return self.policy.run(lambda: self.inner.complete(call))
@@ -44,7 +46,9 @@ class RetryPolicy:
         attempts: int = 5,
         max_wait: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
+        waits: Waits | None = None,
     ) -> None:
+        self.waits = waits or Waits()
         self.attempts = attempts
         self.backoff = wait_random_exponential(multiplier=1, max=max_wait)
         self.max_wait = max_wait
@@ -69,5 +73,21 @@ class RetryPolicy:
         backoff = self.backoff(state)
         if isinstance(advised, int | float) and advised > 0:
             # A little jitter on top of the advice, so concurrent workers don't return together.
-            return float(min(self.max_wait, advised + backoff * 0.1))
-        return float(backoff)
+            seconds = float(min(self.max_wait, advised + backoff * 0.1))
+        else:
+            seconds = float(backoff)
+        self.waits.note(_why(error), seconds)
+        return seconds
+
+
+def _why(error: BaseException | None) -> str:
+    if isinstance(error, Unreachable):
+        return f"no answer ({error}), retrying"
+    text = str(error or "")
+    if text.startswith("429"):
+        return "rate-limited (429)"
+    return (
+        f"the server answered {text.split(':', 1)[0]}, retrying"
+        if text[:1].isdigit()
+        else ("retrying after a bad answer")
+    )

@@ -24,6 +24,14 @@ CRITERIA = {
 # construction, and the model is only asked to propose an introduction for it.
 MODEL_VERDICTS = tuple(v.value for v in Verdict if v is not Verdict.NO_INTRO)
 MAX_EVIDENCE = 400
+# The scores each verdict may have: the rubric's, and one step either side where the rubric
+# leaves room (a weak "partial" is a 2, a strong one a 4). "explains" with 1 is a contradiction.
+SCORES_FOR = {
+    Verdict.EXPLAINS.value: (4, 5),
+    Verdict.PARTIAL.value: (2, 3, 4),
+    Verdict.MENTIONS_ONLY.value: (1, 2, 3),
+    Verdict.CONTRADICTS.value: (1, 2),
+}
 MAX_RATIONALE = 2000
 
 _CRITERION = {
@@ -46,7 +54,9 @@ SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
         },
         "rationale": {"type": "string"},
-        "score": {"type": "integer", "minimum": 1, "maximum": 5},
+        # An enum, not minimum/maximum: grammar engines (llama.cpp's among them) skip numeric
+        # bounds, but every one of them enforces an enum.
+        "score": {"type": "integer", "enum": [1, 2, 3, 4, 5]},
         "verdict": {"type": "string", "enum": list(MODEL_VERDICTS)},
         "rewrite": {"type": ["string", "null"]},
     },
@@ -63,6 +73,36 @@ PROPOSAL_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 PROPOSAL_NAME = "figure_introduction"
+
+
+# Lengths for grammar engines, which enforce maxLength where OpenAI's strict mode rejects it:
+# a small model stuck repeating itself inside a string is cut off by its grammar instead of
+# by the output token limit. Each is under what validation accepts, and llama.cpp's grammar
+# parser takes at most 2,000 repetitions of a rule, where a JSON string character is three:
+# past that the server fails the grammar (and llama-cpp-python 0.3.36 then crashes).
+_GRAMMAR_LENGTHS = {"evidence": 200, "rationale": 600, "rewrite": 650, "proposal": 650}
+
+
+def bounded(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` with its strings bounded, for the servers whose own form compiles it to a
+    grammar (llama-cpp-python, llama-server)."""
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "properties":
+            value = {name: _bounded_property(name, sub) for name, sub in value.items()}
+        out[key] = value
+    return out
+
+
+def _bounded_property(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    if schema.get("type") == "object":
+        return bounded(schema)
+    limit = _GRAMMAR_LENGTHS.get(name)
+    if limit is None:
+        return schema
+    if schema.get("type") == ["string", "null"]:  # a type list would lose the bound
+        return {"anyOf": [{"type": "string", "maxLength": limit}, {"type": "null"}]}
+    return {**schema, "maxLength": limit}
 
 
 @dataclass(frozen=True)
@@ -116,7 +156,9 @@ def parse_proposal(text: str) -> Answer:
 
 def _json(text: str) -> Any:
     try:
-        return json.loads(_strip_fence(text))
+        # strict=False: grammar engines let raw newlines and tabs into strings, which
+        # JSON forbids; the renderers strip control characters from the audit anyway.
+        return json.loads(_strip_fence(text), strict=False)
     except json.JSONDecodeError as err:
         raise InvalidAnswer(f"not valid JSON ({err.msg} at character {err.pos})") from None
 
@@ -172,6 +214,9 @@ def _field_problems(data: dict[str, Any]) -> list[str]:
     verdict = data.get("verdict")
     if "verdict" in data and verdict not in MODEL_VERDICTS:
         problems.append(f"verdict must be one of {', '.join(MODEL_VERDICTS)}, not {verdict!r}")
+    if type(score) is int and verdict in SCORES_FOR and score not in SCORES_FOR[verdict]:
+        allowed = " or ".join(map(str, SCORES_FOR[verdict]))
+        problems.append(f"score {score} contradicts the verdict {verdict}, which scores {allowed}")
     rationale = data.get("rationale")
     if "rationale" in data and (not isinstance(rationale, str) or not rationale.strip()):
         problems.append("rationale must be a non-empty string")

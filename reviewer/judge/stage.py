@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from reviewer.judge.cache import Cached
 from reviewer.judge.chat import FatalError
 from reviewer.judge.cost import Price
+from reviewer.judge.health import Waits
 from reviewer.judge.llm import Answered, Judge, JudgeFailed, Spent
 from reviewer.judge.request import JudgeRequest
 from reviewer.judge.rewrite import check_rewrite
@@ -33,6 +34,7 @@ class Budget:
     concurrency: int = 4
     # --offline without cassettes: answers come from the cache or not at all.
     cache_only: bool = False
+    waits: Waits = field(default_factory=Waits, compare=False)
 
 
 @dataclass
@@ -46,6 +48,9 @@ class Tally:
     cost: float = 0.0
     reserved: float = 0.0
     fatal: str | None = None
+    asked: int = 0  # figures sent to the model, cache hits mid-run included
+    last_failure: str = ""
+    waiting: str | None = None  # what the run waits for, for the progress line
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def usage(self) -> Usage:
@@ -70,6 +75,9 @@ def judge_all(
         else:
             tally.done += 1
     _Run(requests, judge, budget, tally, results, progress).go(pending)
+    if tally.asked and tally.failed == tally.asked and not tally.fatal:
+        # Nothing was judged: the run did not do its job, whatever the findings say.
+        tally.fatal = f"every figure asked failed ({tally.asked}); the last: {tally.last_failure}"
     return [r or Judgment.skipped("not reached") for r in results], tally
 
 
@@ -133,12 +141,15 @@ class _Run:
             queue.clear()
 
     def _collect(self) -> None:
-        finished, _ = wait(self.running, return_when=FIRST_COMPLETED)
+        # A tick a second, so the progress line can say what a long wait is for.
+        finished, _ = wait(self.running, timeout=1.0, return_when=FIRST_COMPLETED)
         for future in finished:
             self.results[self.running.pop(future)] = future.result()
             self.tally.done += 1
-            if self.progress:
-                self.progress(self.tally, len(self.requests))
+        waiting = self.budget.waits.line()
+        if self.progress and (finished or waiting or self.tally.waiting):
+            self.tally.waiting = waiting
+            self.progress(self.tally, len(self.requests))
 
 
 def _reserve(request: JudgeRequest, judge: Judge, budget: Budget, tally: Tally) -> float | None:
@@ -156,10 +167,13 @@ def _reserve(request: JudgeRequest, judge: Judge, budget: Budget, tally: Tally) 
 def _one(
     request: JudgeRequest, judge: Judge, budget: Budget, tally: Tally, reserved: float
 ) -> Judgment:
+    with tally.lock:
+        tally.asked += 1
     try:
         answered = judge.answer(request)
     except JudgeFailed as err:
         _spend(tally, err.spent, budget.price, reserved, failed=True)
+        tally.last_failure = err.reason
         return Judgment.failed(err.reason)
     except FatalError as err:
         _spend(tally, Spent(), budget.price, reserved)
