@@ -125,9 +125,12 @@ class Cached:
 
 @functools.cache
 def _checks_version() -> str:
-    from reviewer.judge import rewrite
+    from reviewer.judge import rewrite, rewrite_text
 
-    return hashlib.sha256(Path(rewrite.__file__).read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for module in (rewrite, rewrite_text):  # every file whose rules decide a check
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _dumps(answered: Answered) -> str:
