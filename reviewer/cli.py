@@ -48,7 +48,8 @@ empties it; `review baseline write PATH` records today's findings, so that
 `review PATH --baseline review-baseline.json` fails only on new ones. A comment
 `<!-- review: ignore FIG003 -->` before a figure or paragraph suppresses a finding there.
 `review batch BOOK` judges a whole book through the Batch API; `review eval GOLD.jsonl`
-measures the judge against labelled pairs. Each has its own --help.
+measures the judge against labelled pairs; `review doctor --base-url URL` probes an endpoint
+before a long run. Each has its own --help.
 
 Exit codes: 0 no finding at or above --fail-on; 1 some; 2 the review could not run
 (bad input or configuration, a refused API key, no quota left); 130 interrupted.

@@ -84,8 +84,28 @@ _GRAMMAR_LENGTHS = {"evidence": 200, "rationale": 600, "rewrite": 650, "proposal
 
 
 def bounded(schema: dict[str, Any]) -> dict[str, Any]:
-    """`schema` with its strings bounded, for the servers whose own form compiles it to a
-    grammar (llama-cpp-python, llama-server)."""
+    """`schema` for the servers whose own form compiles it to a grammar (llama-cpp-python,
+    llama-server): strings bounded, and for a judgment one branch per verdict with the scores
+    it allows, so that even a small model cannot answer `explains` with 1."""
+    out = _bounded_object(schema)
+    if "verdict" not in out["properties"]:
+        return out
+    return {
+        "anyOf": [
+            {
+                **out,
+                "properties": {
+                    **out["properties"],
+                    "score": {"type": "integer", "enum": list(scores)},
+                    "verdict": {"type": "string", "enum": [verdict]},
+                },
+            }
+            for verdict, scores in SCORES_FOR.items()
+        ]
+    }
+
+
+def _bounded_object(schema: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in schema.items():
         if key == "properties":
@@ -96,13 +116,15 @@ def bounded(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _bounded_property(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     if schema.get("type") == "object":
-        return bounded(schema)
+        return _bounded_object(schema)
     limit = _GRAMMAR_LENGTHS.get(name)
     if limit is None:
         return schema
     if schema.get("type") == ["string", "null"]:  # a type list would lose the bound
         return {"anyOf": [{"type": "string", "maxLength": limit}, {"type": "null"}]}
-    return {**schema, "maxLength": limit}
+    # A required text is never empty: a small model otherwise answers "" and fails validation.
+    least = 0 if name == "evidence" else 8
+    return {**schema, "minLength": least, "maxLength": limit}
 
 
 @dataclass(frozen=True)
