@@ -249,6 +249,7 @@ def _emit(report: Report, fmt: Format, destination: Path | None) -> None:
     if destination is None:
         sys.stdout.write(render(report, fmt))
         return
+    path = destination  # the page being written, named if writing it fails
     try:
         if fmt is Format.HTML:
             from reviewer.render import html
@@ -257,10 +258,10 @@ def _emit(report: Report, fmt: Format, destination: Path | None) -> None:
                 write_atomic(path, text)
         else:
             write_atomic(destination, render(report, fmt))
-    except OSError as err:
+    except OSError as err:  # a folder, a FIFO nobody reads, a full disk: one line, exit 2
         reason = err.strerror or str(err)
         raise ReviewerError(
-            f"{destination}: cannot write the audit ({reason}); choose another place with --output"
+            f"{path}: cannot write the audit ({reason}); choose another place with --output"
         ) from None
 
 
