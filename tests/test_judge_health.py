@@ -148,10 +148,18 @@ def test_a_server_that_lists_models_but_never_answers_a_chat_is_given_up_on(
 ) -> None:
     hang: Reply = (200, {}, {})
     with Scripted([]) as server:
-        server.next = lambda body: (time.sleep(3), hang)[1]  # type: ignore[method-assign]
+
+        def held(body: dict[str, Any]) -> Reply:
+            with server.lock:
+                server.chats += 1
+            time.sleep(3)  # past the client's 1 s timeout
+            return hang
+
+        server.next = held  # type: ignore[method-assign]
         settings = "[llm]\ntimeout_seconds = 1\nattempts = 5\nconcurrency = 2\n"
         result = review(capsys, tmp_path, server.base_url, settings)
         assert server.chats <= 6  # five in a row, and one more already in flight
+    assert result.json()["usage"]["requests"] == server.chats  # none answered, all counted
     assert result.code == 2
     assert "stopped answering: 5 attempts in a row got no answer" in result.err
     assert statuses(result) == {"skipped"}

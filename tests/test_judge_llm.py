@@ -16,7 +16,7 @@ from reviewer.judge.chat import (
     SchemaUnsupported,
     request_body,
 )
-from reviewer.judge.llm import JudgeFailed, LLMJudge, Settings
+from reviewer.judge.llm import JudgeFailed, JudgeStopped, LLMJudge, Settings
 from reviewer.judge.request import load_prompts
 from reviewer.judge.schema import SCHEMA
 from reviewer.model import JudgmentStatus, Verdict
@@ -98,8 +98,9 @@ def test_a_server_without_json_schema_is_asked_in_json_mode_from_then_on() -> No
 def test_request_errors_fail_the_figure_and_fatal_errors_stop_the_run() -> None:
     with pytest.raises(JudgeFailed, match="too long"):
         judge(ScriptedChat([RequestError("the prompt is too long")])).answer(request())
-    with pytest.raises(FatalError):
+    with pytest.raises(JudgeStopped, match="bad key") as stopped:
         judge(ScriptedChat([FatalError("bad key")])).answer(request())
+    assert stopped.value.spent.requests == 0  # a scripted error went nowhere
 
 
 def test_the_key_covers_what_changes_the_answer_and_nothing_else() -> None:

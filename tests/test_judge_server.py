@@ -232,7 +232,10 @@ def test_faults_on_a_fifth_of_requests_end_judged_or_failed_and_a_rerun_asks_onl
     with FakeOpenAI(faults=FaultPlan.random(0.2, kinds, seed=5, hang=2.0)) as fake:
         first = review(capsys, path, fake)
         faulted = sum(1 for r in fake.log if r.fault)
+        sent = fake.count()
     assert first.code in (0, 1) and "Traceback" not in first.err
+    # Every request sent is counted, the failed ones and the repairs too.
+    assert first.json()["usage"]["requests"] == sent > 20
     found = judgments(first)
     assert faulted >= 4
     assert {j["status"] for j in found.values()} <= {"judged", "failed"}

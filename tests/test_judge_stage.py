@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import json
 
-from reviewer.judge.chat import FatalError
 from reviewer.judge.cost import Price
-from reviewer.judge.llm import Answered
+from reviewer.judge.llm import Answered, JudgeStopped, Spent
 from reviewer.judge.request import JudgeRequest
 from reviewer.judge.stage import Budget, judge_all
 from reviewer.model import JudgmentStatus, Verdict
@@ -64,7 +63,7 @@ def test_max_cost_skips_what_would_pass_the_budget() -> None:
 class Refused(QueueJudge):
     def answer(self, req: JudgeRequest) -> Answered:
         self.asked.append(req)
-        raise FatalError("the endpoint refused the API key")
+        raise JudgeStopped("the endpoint refused the API key", Spent(requests=1))
 
 
 def test_a_fatal_error_stops_the_run_and_skips_the_rest() -> None:

@@ -143,7 +143,7 @@ class _Lazy:
     def complete(self, call: ChatCall) -> ChatReply:
         with self.lock:
             if self.failed is not None:
-                raise self.failed
+                raise FatalError(str(self.failed))
             if self.chat is None:
                 try:
                     self.chat = self.connect()

@@ -61,6 +61,7 @@ class ChatReply:
     completion_tokens: int = 0
     limits: Limits = field(default_factory=Limits)
     replayed: bool = False
+    sent: int = 1  # requests sent to get this reply, retries included
 
 
 class Chat(Protocol):
@@ -73,6 +74,7 @@ class ChatError(Exception):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.sent = 0  # requests that went out before it was raised, retries included
 
 
 class TransientError(ChatError):

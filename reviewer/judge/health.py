@@ -50,7 +50,7 @@ class Breaker:
 
     def complete(self, call: ChatCall) -> ChatReply:
         if self.tripped is not None:
-            raise self.tripped
+            raise FatalError(str(self.tripped))  # a copy each: the retry layer counts on it
         try:
             reply = self.inner.complete(call)
         except Unreachable as err:
@@ -72,7 +72,9 @@ class Breaker:
                 )
             tripped = self.tripped
         if tripped is not None:
-            raise tripped from None
+            stopped = FatalError(str(tripped))
+            stopped.sent = err.sent
+            raise stopped from None
 
     def _answered(self) -> None:
         with self.lock:

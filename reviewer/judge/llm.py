@@ -60,7 +60,7 @@ class Spent:
     completion_tokens: int = 0
 
     def add(self, reply: ChatReply) -> None:
-        self.requests += 1
+        self.requests += reply.sent
         self.prompt_tokens += reply.prompt_tokens
         self.completion_tokens += reply.completion_tokens
 
@@ -74,6 +74,15 @@ class Answered:
 
 
 class JudgeFailed(Exception):
+    def __init__(self, reason: str, spent: Spent) -> None:
+        super().__init__(reason)
+        self.reason, self.spent = reason, spent
+
+
+class JudgeStopped(Exception):
+    """An error that every later call would meet too (authentication, quota, a dead
+    endpoint): the run stops. `spent` is what this question cost before it."""
+
     def __init__(self, reason: str, spent: Spent) -> None:
         super().__init__(reason)
         self.reason, self.spent = reason, spent
@@ -168,9 +177,14 @@ class LLMJudge:
     def _call(self, call: ChatCall, spent: Spent) -> ChatReply:
         try:
             reply = self.chat.complete(call)
-        except (FatalError, SchemaUnsupported):
+        except SchemaUnsupported as err:  # the negotiation asks again in another form
+            spent.requests += err.sent
             raise
+        except FatalError as err:
+            spent.requests += err.sent
+            raise JudgeStopped(str(err), spent) from None
         except ChatError as err:  # retries are spent, or this request cannot succeed
+            spent.requests += err.sent
             raise JudgeFailed(str(err), spent) from None
         spent.add(reply)
         return reply

@@ -71,6 +71,13 @@ class OpenAIChat:
     def complete(self, call: ChatCall) -> ChatReply:
         """One request, as it is: no retry, no rate limit, no negotiation (those wrap it)."""
         try:
+            return self._complete(call)
+        except ChatError as err:
+            err.sent = 1  # it went out, whatever came back
+            raise
+
+    def _complete(self, call: ChatCall) -> ChatReply:
+        try:
             body = request_body(call, self.endpoint)
             raw = self.client.chat.completions.with_raw_response.create(**body)
             completion = raw.parse()

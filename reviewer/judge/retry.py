@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
-from reviewer.judge.chat import Chat, ChatCall, ChatReply, TransientError, Unreachable
+from reviewer.judge.chat import Chat, ChatCall, ChatError, ChatReply, TransientError, Unreachable
 from reviewer.judge.health import Waits
 
 
@@ -37,7 +38,23 @@ class Retried:
         self.policy = RetryPolicy(attempts, max_wait, sleep, waits)
 
     def complete(self, call: ChatCall) -> ChatReply:
-        return self.policy.run(lambda: self.inner.complete(call))
+        sent = 0
+
+        def attempt() -> ChatReply:
+            nonlocal sent
+            try:
+                reply = self.inner.complete(call)
+            except ChatError as err:
+                sent += err.sent
+                raise
+            sent += reply.sent
+            return reply
+
+        try:
+            return replace(self.policy.run(attempt), sent=sent)
+        except ChatError as err:  # GaveUp is new, so it is told the count here
+            err.sent = sent
+            raise
 
 
 class RetryPolicy:

@@ -15,10 +15,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from reviewer.judge.cache import Cached
-from reviewer.judge.chat import FatalError
 from reviewer.judge.cost import Price
 from reviewer.judge.health import Waits
-from reviewer.judge.llm import Answered, Judge, JudgeFailed, Spent
+from reviewer.judge.llm import Answered, Judge, JudgeFailed, JudgeStopped, Spent
 from reviewer.judge.request import JudgeRequest
 from reviewer.judge.rewrite import check_rewrite
 from reviewer.model import Judgment, JudgmentStatus, Usage
@@ -175,8 +174,8 @@ def _one(
         _spend(tally, err.spent, budget.price, reserved, failed=True)
         tally.last_failure = err.reason
         return Judgment.failed(err.reason)
-    except FatalError as err:
-        _spend(tally, Spent(), budget.price, reserved)
+    except JudgeStopped as err:
+        _spend(tally, err.spent, budget.price, reserved)
         with tally.lock:
             tally.fatal = tally.fatal or str(err)
         return Judgment.skipped(f"run stopped: {err}")
