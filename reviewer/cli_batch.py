@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +14,7 @@ import typer
 
 from reviewer import terminal
 from reviewer.batch import flow
+from reviewer.batch.keys import check_prompts, follow
 from reviewer.batch.state import load
 from reviewer.config import VIA, load_config
 from reviewer.errors import ReviewerError
@@ -67,13 +67,17 @@ ModelOpt = Annotated[str | None, typer.Option("--model", help="Model to judge wi
 UrlOpt = Annotated[str | None, typer.Option("--base-url", help="An OpenAI-compatible endpoint.")]
 
 
-def _open(path: Path, config: Path | None, overrides: Mapping[str, object]) -> flow.Book:
+def _open(
+    path: Path, config: Path | None, overrides: Mapping[str, object], starts: bool = False
+) -> flow.Book:
     settings = load_config(path, overrides, explicit=config)
     target = plan([path])
-    state = load(flow.run_folder(settings, target))
-    if state is not None and not state.finished() and not overrides.get("model"):
-        # Follow a run with the model it was submitted with: the questions depend on it.
-        settings = replace(settings, model=state.model)
+    folder = flow.run_folder(settings, target)
+    state = load(folder)
+    # Only `submit` on a finished run starts a new one; every other command follows the run.
+    following = state is not None and not (starts and state.finished())
+    if state is not None and following:
+        settings = follow(settings, state, overrides, folder)
     key = os.environ.get("OPENAI_API_KEY")
     mode = Mode(api_key=key)
     why = off(settings, mode)
@@ -87,6 +91,8 @@ def _open(path: Path, config: Path | None, overrides: Mapping[str, object]) -> f
         attempts=settings.attempts,
     )
     try:
+        if state is not None and following and stage.llm is not None:
+            check_prompts(state, stage.llm.prompts, folder)
         return flow.open_book(settings, target, stage, api)
     except BaseException:
         stage.close()
@@ -95,9 +101,9 @@ def _open(path: Path, config: Path | None, overrides: Mapping[str, object]) -> f
 
 @contextmanager
 def _opened(
-    path: Path, config: Path | None, overrides: Mapping[str, object]
+    path: Path, config: Path | None, overrides: Mapping[str, object], starts: bool = False
 ) -> Iterator[flow.Book]:
-    book = _open(path, config, overrides)
+    book = _open(path, config, overrides, starts)
     try:
         yield book
     finally:
@@ -123,7 +129,7 @@ def _submit(
 ) -> None:
     """Submit every figure of a book the cache cannot answer, then return (or --wait)."""
     overrides = {"via": via, "model": model, "base_url": base_url, "format": fmt and fmt.value}
-    with _opened(path, config, overrides) as book:
+    with _opened(path, config, overrides, starts=True) as book:
         if dry:
             estimate, label = flow.estimate(book)
             typer.echo(

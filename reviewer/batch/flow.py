@@ -10,6 +10,7 @@ from pathlib import Path
 
 from reviewer.batch import morning
 from reviewer.batch.api import BatchAPI
+from reviewer.batch.keys import run_keys
 from reviewer.batch.lines import Limits
 from reviewer.batch.run import Batches
 from reviewer.batch.state import FigureState, RunState, load
@@ -116,7 +117,8 @@ def open_book(config: Config, target: Plan, stage: Stage, api: BatchAPI) -> Book
 def submit(book: Book, echo: Echo, max_cost: float | None) -> RunState:
     found = book.estimate(book.batch_price())
     _within(found, max_cost)
-    state = book.batches.start(str(book.root), book.figures())
+    keys = run_keys(book.config, book.stage.settings.endpoint, book.batches.llm.prompts)
+    state = book.batches.start(str(book.root), book.figures(), keys)
     parts = book.batches.submit(state)
     sent = sum(len(p.custom_ids) for p in parts)
     echo(

@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from reviewer.batch import lines as jsonl
 from reviewer.batch.api import BatchAPI, BatchInfo
@@ -38,14 +39,16 @@ class Batches:
     limits: jsonl.Limits = field(default_factory=jsonl.Limits)
     attempts: int = 5
 
-    def start(self, book: str, figures: Sequence[FigureState]) -> RunState:
+    def start(
+        self, book: str, figures: Sequence[FigureState], keys: dict[str, Any]
+    ) -> RunState:
         """The run in progress, or a new one for the questions the cache cannot answer."""
         state = load(self.folder)
         if state is not None and not state.finished():
             return state
         settings = self.llm.settings
         run = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
-        state = RunState(run, book, settings.model, settings.endpoint)
+        state = RunState(run, book, settings.model, settings.endpoint, keys=keys)
         for figure in figures:
             if (
                 figure.key not in state.figures

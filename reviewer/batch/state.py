@@ -1,11 +1,17 @@
 """Batch stage, the run's state: which figures are asked in which batch, what came back, and
 what is left. Saved atomically at every step that talks to the API, before the call, so a run
-killed at any point resumes where it was without sending a figure twice."""
+killed at any point resumes where it was without sending a figure twice.
+
+The state also keeps every setting that keys the run's questions (model, endpoint, prompts,
+parameters), so that any later command asks and reads them the same way. It is validated
+when read: a hand-edited or hostile file is refused with one line, never trusted (a part's
+name becomes a file path, so it may not leave the run's folder)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +20,9 @@ from reviewer.output import write_atomic
 
 STATE_FILE = "state.json"
 VERSION = 1
+MAX_STATE_BYTES = 200 * 1024 * 1024
+FIGURE_STATUSES = ("pending", "submitted", "answered", "failed")
+_PART_NAME = re.compile(r"reviewer-[\w.-]{1,80}\.jsonl")
 
 
 @dataclass
@@ -54,6 +63,10 @@ class RunState:
     figures: dict[str, FigureState] = field(default_factory=dict)
     parts: list[Part] = field(default_factory=list)
     cancelled: bool = False
+    # What keys the questions, as the run was submitted: model, endpoint, base_url,
+    # max_output_tokens, vision, prompts (a digest). Runs of earlier versions have only
+    # model and endpoint.
+    keys: dict[str, Any] = field(default_factory=dict)
 
     def by_custom_id(self) -> dict[str, FigureState]:
         """Figures by the key prefix their batch lines carry as custom_id."""
@@ -78,16 +91,75 @@ def save(state: RunState, folder: Path) -> None:
 
 def load(folder: Path) -> RunState | None:
     path = state_path(folder)
-    if not path.is_file():
+    if not path.exists():
         return None
     try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        if data.pop("version", None) != VERSION:
-            raise ValueError("written by another version of reviewer")
-        figures = {k: FigureState(**v) for k, v in data.pop("figures").items()}
-        parts = [Part(**p) for p in data.pop("parts")]
-        return RunState(**data, figures=figures, parts=parts)
-    except (OSError, ValueError, TypeError, KeyError) as err:
+        if not path.is_file():
+            raise ValueError("not a regular file")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_STATE_BYTES + 1)
+        if len(raw) > MAX_STATE_BYTES:
+            raise ValueError(f"larger than {MAX_STATE_BYTES >> 20} MB")
+        return _state(json.loads(raw.decode("utf-8")))
+    except (OSError, ValueError, TypeError, KeyError, RecursionError) as err:
         raise ReviewerError(
             f"{path}: cannot read the batch run's state ({err}); remove the folder to start over"
         ) from None
+
+
+def _state(data: Any) -> RunState:
+    if not isinstance(data, dict) or data.pop("version", None) != VERSION:
+        raise ValueError("written by another version of reviewer, or not a run's state")
+    figures = data.pop("figures")
+    parts = data.pop("parts")
+    if not isinstance(figures, dict) or not isinstance(parts, list):
+        raise ValueError("figures must be an object and parts a list")
+    state = RunState(
+        **_fields(RunState, data, "the run"),
+        figures={str(k): _figure(v) for k, v in figures.items()},
+        parts=[_part(p) for p in parts],
+    )
+    if not isinstance(state.keys, dict) or not isinstance(state.cancelled, bool):
+        raise ValueError("keys must be an object and cancelled true or false")
+    return state
+
+
+def _figure(data: Any) -> FigureState:
+    figure = FigureState(**_fields(FigureState, data, "a figure"))
+    if figure.status not in FIGURE_STATUSES:
+        raise ValueError(f"a figure has the unknown status {figure.status!r}")
+    numbers = (figure.line, figure.attempts, figure.requests, figure.prompt_tokens)
+    if not all(type(n) is int and n >= 0 for n in (*numbers, figure.completion_tokens)):
+        raise ValueError("a figure's counts must be whole numbers")
+    if figure.repair is not None and not (
+        isinstance(figure.repair, dict) and {"bad", "problems"} <= set(figure.repair)
+    ):
+        raise ValueError("a figure's repair must have 'bad' and 'problems'")
+    return figure
+
+
+def _part(data: Any) -> Part:
+    part = Part(**_fields(Part, data, "a part"))
+    if not isinstance(part.name, str) or not _PART_NAME.fullmatch(part.name):
+        raise ValueError(f"a part's name {part.name!r} is not one this tool writes")
+    if not isinstance(part.custom_ids, list) or not all(
+        isinstance(c, str) for c in part.custom_ids
+    ):
+        raise ValueError("a part's custom_ids must be a list of strings")
+    return part
+
+
+def _fields(kind: type, data: Any, what: str) -> dict[str, Any]:
+    """`data`'s fields for the dataclass `kind`, with their text fields checked."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{what} is not an object")
+    known = {f.name: f for f in fields(kind)}
+    unknown = set(data) - set(known)
+    if unknown:
+        raise ValueError(f"{what} has unknown fields {', '.join(sorted(unknown))}")
+    for name, value in data.items():
+        if known[name].type in ("str", "str | None") and not (
+            isinstance(value, str) or (value is None and "None" in str(known[name].type))
+        ):
+            raise ValueError(f"{what}'s {name} must be text")
+    return {k: v for k, v in data.items() if k not in ("figures", "parts")}
