@@ -2,10 +2,15 @@
 
 A `_quarto.yml` with a `book:` key gives the reading order (`chapters`, with `part` entries,
 then `appendices`). A folder without one is read as every `.qmd` in it, in path order, leaving
-out partials (`_name.qmd`, which are meant to be included) and hidden or `_` folders."""
+out partials (`_name.qmd`, which are meant to be included) and hidden or `_` folders.
+
+Listing never opens a file and never follows a symlinked folder, so FIFOs and symlink loops in
+the book cannot hang it: they are listed like chapters, and reading them is the SRC005 finding
+that names what they are."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +18,7 @@ from typing import Any
 import yaml
 
 from reviewer.errors import ReviewerError
-from reviewer.load import display_path
+from reviewer.load import MAX_BYTES, display_path, read_capped
 from reviewer.parse.cells import load_yaml
 
 PROJECT_FILE = "_quarto.yml"
@@ -38,9 +43,11 @@ def find_project_root(start: Path) -> Path | None:
 
 def open_book(target: Path) -> Book:
     """The chapters of a book folder or `_quarto.yml`, in reading order."""
-    config = target if target.is_file() else target / PROJECT_FILE
+    named = target.name == PROJECT_FILE and _present(target)  # even a FIFO: reading says so
+    config = target if named or target.is_file() else target / PROJECT_FILE
     root = config.parent
-    entries = _book_entries(config) if config.is_file() else None
+    # lexists: a project file that is a FIFO or a loop is an error that says so, not ignored.
+    entries = _book_entries(config) if os.path.lexists(config) else None
     if entries is None:
         chapters = tuple(_all_chapters(root))
         if not chapters:
@@ -49,9 +56,9 @@ def open_book(target: Path) -> Book:
             )
         return Book(root, chapters)
     found = [root / entry for entry in entries]
-    chapters = tuple(p for p in found if p.suffix in CHAPTER_SUFFIXES and p.is_file())
+    chapters = tuple(p for p in found if p.suffix in CHAPTER_SUFFIXES and _present(p))
     missing = tuple(
-        e for e, p in zip(entries, found, strict=True) if p.suffix == ".qmd" and not p.is_file()
+        e for e, p in zip(entries, found, strict=True) if p.suffix == ".qmd" and not _present(p)
     )
     if not chapters:
         raise ReviewerError(
@@ -71,10 +78,16 @@ def _book_entries(config: Path) -> list[str] | None:
     return entries
 
 
+def _present(path: Path) -> bool:
+    """A listed chapter that is there to read, even if it turns out not to be a regular file
+    (a FIFO, a symlink loop): reading it then says what it is, where "missing" would mislead."""
+    return os.path.lexists(path) and not path.is_dir()
+
+
 def _read_config(config: Path, hops: int = 0) -> Any:
     try:
-        data = load_yaml(config.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        data = load_yaml(read_capped(config, MAX_BYTES, "a Quarto project file").decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as err:
         name = display_path(config)
         raise ReviewerError(f"{name}: cannot read it ({err}); fix the YAML") from None
     # A symlink checked out on a system without symlinks is a file holding the link's target.
@@ -101,10 +114,31 @@ def _flatten(items: Any, out: list[str]) -> None:
 
 
 def _all_chapters(root: Path) -> list[Path]:
-    found = []
-    for path in sorted(root.rglob("*.qmd")):
-        parts = path.relative_to(root).parts
-        if any(p.startswith(("_", ".")) for p in parts):
+    """Every `.qmd` below `root`, hidden and `_` names left out. A loop over a stack, not
+    recursion, so a deep tree cannot exhaust Python's stack; unreadable folders are skipped."""
+    found: list[Path] = []
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
             continue
-        found.append(path)
-    return found
+        for entry in entries:
+            if entry.name.startswith(("_", ".")):
+                continue
+            path = folder / entry.name
+            if _is_real_folder(entry):
+                folders.append(path)
+            if entry.name.endswith(".qmd"):
+                found.append(path)
+    return sorted(found)
+
+
+def _is_real_folder(entry: os.DirEntry[str]) -> bool:
+    """A folder to descend into: never a symlink to one, which could loop back up the tree."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False

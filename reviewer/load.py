@@ -1,20 +1,39 @@
 """Load stage: read a chapter from disk, parse it, and follow its `{{< include >}}` shortcodes.
 
-Included blocks keep their own file's path and line numbers. A broken include or an include cycle
-is a finding, not a failure: the rest of the chapter is still reviewed."""
+Included blocks keep their own file's path and line numbers. A broken include, an include cycle
+or an include outside the project is a finding, not a failure: the rest of the chapter is still
+reviewed. Only regular files are read, and at most MAX_BYTES of them: a FIFO would block the
+review forever, a device such as /dev/zero never ends and a symlink loop never resolves."""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reviewer.errors import ReviewerError
 from reviewer.model import Block, BlockKind, Document, Finding, Location, Severity
 from reviewer.parse.document import parse_document
 
-MAX_BYTES = 64 * 1024 * 1024  # far above any real chapter; guards against reading a disk image
+MAX_BYTES = 50 * 1024 * 1024  # far above any real chapter; guards against reading a disk image
+MAX_INCLUDE_DEPTH = 50  # includes within includes: far above any real book, far below the stack
+# Non-blocking, so that a FIFO swapped in between the stat and the open cannot hang the read.
+_READ_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_BINARY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def display_path(path: Path) -> str:
@@ -26,19 +45,80 @@ def display_path(path: Path) -> str:
     return rel if len(rel) <= len(str(path)) else str(path)
 
 
+def real_path(path: Path) -> Path:
+    """`path` with its symlinks resolved. Unlike Path.resolve() on Python 3.11, never raises on
+    a symlink loop: the loop is reported when the file is read."""
+    return Path(os.path.realpath(path))
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """Whether `path`, once its symlinks are resolved, lies in the folder `root`."""
+    return real_path(path).is_relative_to(real_path(root))
+
+
+def read_capped(path: Path, cap: int = MAX_BYTES, what: str = "a chapter") -> bytes:
+    """The bytes of a regular file of at most `cap` bytes, or a ReviewerError saying why not.
+    The file is checked before it is opened and again once open, and never read past `cap`."""
+    name = display_path(path)
+    try:
+        _check(name, os.stat(path), cap, what)
+        fd = os.open(path, _READ_FLAGS)
+    except OSError as err:
+        raise ReviewerError(f"{name}: {_os_reason(err)}") from None
+    try:
+        _check(name, os.fstat(fd), cap, what)
+        data = _read_at_most(fd, cap + 1)
+    except OSError as err:
+        raise ReviewerError(f"{name}: {_os_reason(err)}") from None
+    finally:
+        os.close(fd)
+    if len(data) > cap:  # it grew after the stat
+        raise ReviewerError(f"{name}: larger than {_size(cap)}; is this {what}?")
+    return data
+
+
+def _check(name: str, status: os.stat_result, cap: int, what: str) -> None:
+    mode = status.st_mode
+    if not stat.S_ISREG(mode):
+        kind = next((k for test, k in _KINDS if test(mode)), "not a plain file")
+        fix = "give a .qmd file or a book folder" if stat.S_ISDIR(mode) else "give a .qmd file"
+        raise ReviewerError(f"{name}: not a regular file ({kind}); {fix}")
+    if status.st_size > cap:
+        raise ReviewerError(f"{name}: larger than {_size(cap)}; is this {what}?")
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    left = limit
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _os_reason(err: OSError) -> str:
+    if err.errno == errno.ELOOP:
+        return "symlink loop (too many levels of symbolic links); fix or remove the link"
+    if isinstance(err, FileNotFoundError | NotADirectoryError):
+        return "no such file; check the path"
+    if isinstance(err, PermissionError):
+        return "permission denied; make the file readable"
+    if err.errno == errno.EAGAIN:  # a FIFO or device swapped in after the check
+        return "not a regular file; give a .qmd file"
+    return f"cannot read it ({err.strerror or err}); check the file"
+
+
+def _size(cap: int) -> str:
+    return f"{cap >> 20} MB" if cap >= 1 << 20 else f"{cap} bytes"
+
+
 def read_text(path: Path) -> str:
     """A chapter's text, or a ReviewerError that says what is wrong and how to fix it."""
     name = display_path(path)
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise ReviewerError(f"{name}: larger than {MAX_BYTES >> 20} MB; is this a chapter?")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ReviewerError(f"{name}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise ReviewerError(f"{name}: is a folder; give a .qmd file or a book folder") from None
-    except PermissionError:
-        raise ReviewerError(f"{name}: permission denied; make the file readable") from None
+    data = read_capped(path)
     if b"\x00" in data:
         raise ReviewerError(f"{name}: binary file, not a Quarto chapter; give a .qmd file")
     try:
@@ -53,7 +133,8 @@ def read_text(path: Path) -> str:
 
 def load_chapter(path: Path, root: Path | None = None) -> Document:
     """Read, parse and expand includes. `root` is the project folder that `/`-paths in includes
-    start from (the folder of `_quarto.yml`); it defaults to the chapter's folder."""
+    start from (the folder of `_quarto.yml`); it defaults to the chapter's folder. Includes are
+    read only from inside it."""
     return _load(path, root or path.parent, (), chapter=True)
 
 
@@ -64,7 +145,7 @@ def _load(path: Path, root: Path, stack: tuple[Path, ...], chapter: bool = False
     document = parse_document(text, display_path(path))
     if "{{<" not in text:
         return document
-    stack = (*stack, path.resolve())
+    stack = (*stack, real_path(path))
     blocks, problems, links = _expand(document.blocks, path, root, stack)
     links = {**links, **document.links}
     return Document(document.path, blocks, document.problems + tuple(problems), links)
@@ -73,45 +154,69 @@ def _load(path: Path, root: Path, stack: tuple[Path, ...], chapter: bool = False
 _Expanded = tuple[tuple[Block, ...], list[Finding], dict[str, Mapping[str, str]]]
 
 
+@dataclass
+class _Level:
+    """One container being rebuilt: its blocks, how far through them, what it has so far."""
+
+    blocks: tuple[Block, ...]
+    parent: Block | None = None
+    done: int = 0
+    out: list[Block] = field(default_factory=list)
+
+
 def _expand(
     blocks: tuple[Block, ...], path: Path, root: Path, stack: tuple[Path, ...]
 ) -> _Expanded:
     """Replace include shortcodes by the included blocks. Link definitions are shared across
-    included files, as Quarto splices the text before pandoc reads it."""
-    out: list[Block] = []
+    included files, as Quarto splices the text before pandoc reads it. A loop, not recursion:
+    divs may nest thousands deep."""
     problems: list[Finding] = []
     links: dict[str, Mapping[str, str]] = {}
-    for block in blocks:
+    levels = [_Level(blocks)]
+    while True:
+        level = levels[-1]
+        if level.done == len(level.blocks):
+            levels.pop()
+            if level.parent is None:
+                return tuple(level.out), problems, links
+            levels[-1].out.append(replace(level.parent, children=tuple(level.out)))
+            continue
+        block = level.blocks[level.done]
+        level.done += 1
         if block.kind is BlockKind.SHORTCODE and block.info == "include":
             included = _include(block, path, root, stack)
-            out.extend(included.blocks)
+            level.out.extend(included.blocks)
             problems.extend(included.problems)
             links.update(included.links)
         elif block.children:
-            children, found, inner = _expand(block.children, path, root, stack)
-            out.append(replace(block, children=children))
-            problems.extend(found)
-            links.update(inner)
+            levels.append(_Level(block.children, block))
         else:
-            out.append(block)
-    return tuple(out), problems, links
+            level.out.append(block)
 
 
 def _include(block: Block, path: Path, root: Path, stack: tuple[Path, ...]) -> Document:
     name = block.content.strip().strip("\"'")
     target = root / name.lstrip("/") if name.startswith("/") else path.parent / name
     where = block.location
-    if target.resolve() in stack:
+    if real_path(target) in stack:
         chain = " -> ".join(display_path(p) for p in (*stack, target))
         message = f"include cycle: {chain}; the cycle is cut here"
-        return Document(where.path, (), (_finding("SRC004", message, where),))
+        return _problem("SRC004", message, where)
+    # A missing file is said to be missing wherever it would be: that is the author's fix.
+    if not is_inside(target, root) and os.path.lexists(target):
+        message = (
+            f"cannot include {name}: it resolves to {real_path(target)}, outside the project "
+            f"folder ({display_path(root)}); only files inside the project are read"
+        )
+        return _problem("SRC006", message, where)
+    if len(stack) > MAX_INCLUDE_DEPTH:
+        message = f"cannot include {name}: includes nested more than {MAX_INCLUDE_DEPTH} deep"
+        return _problem("SRC003", message, where)
     try:
         return _load(target, root, stack)
     except ReviewerError as err:
-        return Document(
-            where.path, (), (_finding("SRC003", f"cannot include {name}: {err}", where),)
-        )
+        return _problem("SRC003", f"cannot include {name}: {err}", where)
 
 
-def _finding(code: str, message: str, where: Location) -> Finding:
-    return Finding(code, Severity.ERROR, message, where)
+def _problem(code: str, message: str, where: Location) -> Document:
+    return Document(where.path, (), (Finding(code, Severity.ERROR, message, where),))

@@ -5,6 +5,7 @@ reviewed together, in reading order."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -55,7 +56,8 @@ def plan(paths: Sequence[Path]) -> Plan:
     if len(paths) == 1 and (paths[0].is_dir() or paths[0].name == PROJECT_FILE):
         return _book_plan(open_book(paths[0]))
     for path in paths:
-        if not path.exists():
+        # lexists: a symlink loop or a dangling link is reported when read, by what it is.
+        if not os.path.lexists(path):
             raise ReviewerError(f"{display_path(path)}: no such file; check the path")
         if path.is_dir():
             raise ReviewerError(
@@ -86,7 +88,7 @@ def review(
 ) -> Report:
     extractions, unreadable = _extract_all(target, progress)
     pairings = pair(extractions)
-    findings = check(extractions, pairings, settings)
+    findings = check(extractions, pairings, settings, target.root)
     if isinstance(judging, Unjudged):
         judgments = [Judgment.skipped(judging.reason)] * sum(map(len, pairings))
         usage, note, error = Usage(), judging.note, None

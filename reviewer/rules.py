@@ -171,6 +171,36 @@ RULES: tuple[Rule, ...] = (
         "Fix the file, or remove it from the book's chapter list.",
     ),
     Rule(
+        "SRC006",
+        "include-outside-project",
+        _E,
+        "An {{< include >}} names a file outside the project folder.",
+        "The reviewer reads only files inside the project (the folder of `_quarto.yml`, or the "
+        "chapter's folder without one), so a path or symlink cannot make it read, or send to "
+        "an LLM, a file elsewhere on the machine. The included figures are not reviewed.",
+        "Move the shared file into the project, e.g. `{{< include /_partials/_setup.qmd >}}`.",
+    ),
+    Rule(
+        "SRC007",
+        "nesting-too-deep",
+        _E,
+        "Block quotes or lists are nested deeper than the reviewer reads (64 levels).",
+        "The deepest lines are not read, so figures and references in them are not reviewed. "
+        "Fenced divs are read at any depth; this limit keeps the parser within its stack.",
+        "Flatten the nesting: no book needs 64 levels of block quotes or lists.",
+    ),
+    Rule(
+        "SRC008",
+        "image-outside-project",
+        _W,
+        "A figure's image file lies outside the project folder, so it is not read.",
+        "The reviewer reads only files inside the project (the folder of `_quarto.yml`, or the "
+        "chapter's folder without one): a `../` path or a symlink cannot make it attach a file "
+        "from elsewhere to an LLM request or embed it in the HTML audit. The figure is judged "
+        "from its caption and alt text.",
+        "Keep the book's images inside the project, e.g. `![...](/images/plot.png)`.",
+    ),
+    Rule(
         "NAR001",
         "prose-contradicts-figure",
         _E,

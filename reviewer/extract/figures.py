@@ -98,10 +98,13 @@ def _shows(blocks: tuple[Block, ...]) -> tuple[tuple[str, ...], str | None, tupl
 
 
 def _walk(blocks: tuple[Block, ...]) -> list[Block]:
+    """Every block, in reading order; a loop, as divs may nest thousands deep."""
     out: list[Block] = []
-    for block in blocks:
+    stack = list(reversed(blocks))
+    while stack:
+        block = stack.pop()
         out.append(block)
-        out.extend(_walk(block.children))
+        stack.extend(reversed(block.children))
     return out
 
 

@@ -62,23 +62,32 @@ class Walker:
         return self.order
 
     def walk(self, blocks: tuple[Block, ...], ctx: _Ctx | None = None) -> None:
-        ctx = ctx or _Ctx()
-        for n, block in enumerate(blocks):
-            if block.kind is BlockKind.COMMENT and n + 1 < len(blocks):
-                self.suppress(block, blocks[n + 1])
-            if _table_caption(blocks, n):
-                self.block(block, replace(ctx, container="caption"))
-            else:
-                self.block(block, ctx)
+        """Every block in reading order, each container's blocks right after it. A loop over
+        a stack, not recursion: fenced divs may nest thousands deep."""
+        stack = [(blocks, 0, ctx or _Ctx())]
+        while stack:
+            siblings, n, here = stack.pop()
+            if n == len(siblings):
+                continue
+            stack.append((siblings, n + 1, here))
+            block = siblings[n]
+            if block.kind is BlockKind.COMMENT and n + 1 < len(siblings):
+                self.suppress(block, siblings[n + 1])
+            if _table_caption(siblings, n):
+                here = replace(here, container="caption")
+            inner = self.block(block, here)
+            if inner is not None and block.children:
+                stack.append((block.children, 0, inner))
 
-    def block(self, block: Block, ctx: _Ctx) -> None:
+    def block(self, block: Block, ctx: _Ctx) -> _Ctx | None:
+        """Read one block; for a container, the context its blocks are read in."""
         kind = block.kind
         if kind is BlockKind.PARAGRAPH:
             self.paragraph(block, ctx)
         elif kind is BlockKind.HEADING:
             self.section = heading_title(block.content)
         elif kind is BlockKind.DIV:
-            self.div(block, ctx)
+            return self.div(block, ctx)
         elif kind is BlockKind.CODE:
             self.code(block, ctx)
         elif kind is BlockKind.TABLE:
@@ -88,10 +97,10 @@ class Walker:
             if figure:
                 self.figures.append(figure)
         elif kind in _CONTAINER_OF:
-            inner = ctx if ctx.figure else replace(ctx, container=_CONTAINER_OF[kind])
-            self.walk(block.children, inner)
+            return ctx if ctx.figure else replace(ctx, container=_CONTAINER_OF[kind])
         else:
-            self.walk(block.children, ctx)
+            return ctx
+        return None
 
     def suppress(self, comment: Block, following: Block) -> None:
         found = _IGNORE.search(comment.content)
@@ -155,7 +164,7 @@ class Walker:
         para = self.add_paragraph(block, ctx.container, found.text)
         self.add_refs(para, found.refs)
 
-    def div(self, block: Block, ctx: _Ctx) -> None:
+    def div(self, block: Block, ctx: _Ctx) -> _Ctx:
         attrs = block.attrs or Attrs()
         inner = replace(ctx, when_format=_when_format(attrs) or ctx.when_format)
         if attrs.id and attrs.id.startswith("fig-"):
@@ -163,7 +172,7 @@ class Walker:
             inner = replace(inner, figure=attrs.id, container="caption")
         elif any(c.startswith("callout") for c in attrs.classes) and not ctx.figure:
             inner = replace(inner, container="callout")
-        self.walk(block.children, inner)
+        return inner
 
     def code(self, block: Block, ctx: _Ctx) -> None:
         cell = parse_cell(block.info, block.content)

@@ -21,13 +21,15 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from reviewer.parse import dispatch
+from reviewer.parse import dispatch, nesting
 from reviewer.parse.blockstate import DIV_DEPTH, LIST_DEPTH, line_text, problem
 from reviewer.parse.divs import div_close, fenced_div, is_div_closer
 
 
 def build_block_parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True, "maxNesting": 100})
+    # state.level counts flat divs too (divs.py), which cost no stack: the nesting that does
+    # is limited by nesting.py, so markdown-it's own limit is set out of the way.
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": 1 << 30})
     md.enable("table")
     front_matter_plugin(md)
     footnote_plugin(md, move_to_end=False)
@@ -48,6 +50,7 @@ def build_block_parser() -> MarkdownIt:
     ruler.at("heading", _md_heading, {"alt": ["reference"]})
     ruler.at("hr", _md_hr, {"alt": ["reference", "list"]})
     dispatch.install(md)
+    nesting.install(md)
     return md
 
 

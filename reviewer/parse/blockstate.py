@@ -8,6 +8,8 @@ from markdown_it.rules_block.state_block import StateBlock
 DIV_DEPTH = "reviewer.div_depth"
 LIST_DEPTH = "reviewer.list_depth"
 DIV_CLOSED = "reviewer.div_closed"
+DEPTH = "reviewer.depth"  # block loops running inside one another (nesting.py)
+FLAT_DIVS = "reviewer.flat_divs"  # open divs read in their parent's loop: (depth, token, line)
 PROBLEMS = "reviewer.problems"  # list of (code, 0-based line)
 
 

@@ -13,6 +13,7 @@ from markdown_it.token import Token
 from reviewer.model import Block, BlockKind, Document, Finding, Location, Severity
 from reviewer.parse.blocks import build_block_parser
 from reviewer.parse.blockstate import PROBLEMS
+from reviewer.parse.nesting import MAX_DEPTH
 
 _SHORTCODE = re.compile(r"\{\{<\s*(include|embed)\s+(.*?)\s*>\}\}")
 
@@ -30,6 +31,7 @@ _CONTAINERS: dict[str, BlockKind] = {
 _PROBLEM_TEXT = {
     "SRC001": "fenced div opened here is never closed; read as if it closed at the end of the file",
     "SRC002": "code fence opened here is never closed; the rest of the file is read as code",
+    "SRC007": f"blocks nested more than {MAX_DEPTH} deep from here; the deeper lines are not read",
 }
 
 
@@ -47,7 +49,7 @@ def parse_document(text: str, path: str) -> Document:
     env: dict[str, object] = {}
     tokens = _parser().parse(text, env)
     builder = _Builder(path, text.split("\n"))
-    blocks, _ = builder.build(tokens, 0)
+    blocks = builder.build(tokens)
     problems = tuple(
         Finding(code, Severity.ERROR, _PROBLEM_TEXT[code], Location(path, line + 1, line + 1))
         for code, line in env.get(PROBLEMS, [])  # type: ignore[attr-defined]
@@ -65,35 +67,49 @@ class _Builder:
         start, end = token.map or (0, 1)
         return Location(self.path, start + 1, max(end, start + 1))
 
-    def build(self, tokens: list[Token], i: int) -> tuple[list[Block], int]:
-        """Blocks from tokens[i:] up to the closing token of the enclosing container."""
-        blocks: list[Block] = []
+    def build(self, tokens: list[Token]) -> list[Block]:
+        """The block tree of a token stream. A loop over a stack of open containers, not
+        recursion: fenced divs may nest thousands deep."""
+        top: list[Block] = []
+        open_: list[tuple[Token, list[Block]]] = []
+        i = 0
         while i < len(tokens):
             token = tokens[i]
             if token.nesting == -1:
-                return blocks, i + 1
-            new, i = self.block(tokens, i)
-            blocks.extend(new)
-        return blocks, i
+                if open_:  # a stray closer at the top level closes nothing
+                    self.close(open_, top)
+                i += 1
+            elif token.type in _CONTAINERS:
+                open_.append((token, []))
+                i += 1
+            else:
+                new, i = self.block(tokens, i)
+                (open_[-1][1] if open_ else top).extend(new)
+        while open_:  # the token stream is balanced; this is only a guard
+            self.close(open_, top)
+        return top
+
+    def close(self, open_: list[tuple[Token, list[Block]]], top: list[Block]) -> None:
+        """The innermost open container is complete: it joins its parent's blocks."""
+        token, children = open_.pop()
+        attrs = token.meta.get("attrs") if token.type == "div_open" else None
+        block = Block(
+            _CONTAINERS[token.type],
+            self.loc(token),
+            info=token.info,
+            attrs=attrs,
+            children=tuple(children),
+        )
+        (open_[-1][1] if open_ else top).append(block)
 
     def block(self, tokens: list[Token], i: int) -> tuple[list[Block], int]:
+        """A block that is not a container, and the index of the token after it."""
         token = tokens[i]
         kind = token.type
         if kind in ("paragraph_open", "heading_open"):
             return self.inline_block(token, tokens[i + 1]), i + 3
         if kind == "dt_open":
             return [], i + 3  # a definition list's term: not prose
-        if kind in _CONTAINERS:
-            children, after = self.build(tokens, i + 1)
-            attrs = token.meta.get("attrs") if kind == "div_open" else None
-            block = Block(
-                _CONTAINERS[kind],
-                self.loc(token),
-                info=token.info,
-                attrs=attrs,
-                children=tuple(children),
-            )
-            return [block], after
         if kind == "table_open":
             return [self.table(token)], _skip_container(tokens, i)
         return self.leaf(token), i + 1
