@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from reviewer.images import outside
 from reviewer.model import (
     Extraction,
     Figure,
@@ -32,8 +34,10 @@ def check(
     extractions: Sequence[Extraction],
     pairings: Sequence[Sequence[Pairing]],
     settings: CheckSettings,
+    root: Path | None = None,
 ) -> list[list[Finding]]:
-    """Findings per extraction, sorted by line."""
+    """Findings per extraction, sorted by line. `root` is the project folder, the only place
+    local images are read from."""
     defined = {f.id for ex in extractions for f in ex.figures if f.id}
     referenced = {ref.target for ex in extractions for ref in ex.references}
     every_figure = [f for ex in extractions for f in ex.figures]
@@ -46,6 +50,7 @@ def check(
         by_id = {p.figure.id: p for p in pairs if p.figure.id}
         for pairing in pairs:
             found += _figure_checks(pairing, referenced, by_id, settings)
+            found += _outside_images(pairing.figure, root)
         found.sort(key=lambda f: (f.location.path != ex.path, f.location.path, f.location.line))
         result.append(found)
     return result
@@ -59,6 +64,14 @@ def finding(
     suggestion: str | None = None,
 ) -> Finding:
     return Finding(code, rule(code).severity, message, where, figure, suggestion)
+
+
+def _outside_images(figure: Figure, root: Path | None) -> Iterator[Finding]:
+    where = figure.location
+    for src in figure.images:
+        if outside(src, where.path, root):
+            message = f"image {src} is outside the project folder, so it is not read"
+            yield finding("SRC008", message, where, figure.id)
 
 
 def _figure_checks(

@@ -202,7 +202,7 @@ def _review(
     chosen = Format(settings.format)
     root = target.root or paths[0].parent
     destination = _destination(output, chosen, root, target.chapters, settings.output_dir)
-    _emit(report, chosen, destination)
+    _emit(report, chosen, destination, root)
     if not quiet:
         for line in terminal.summary(report, destination, settings.output_dir):
             typer.echo(line, err=True)
@@ -245,7 +245,7 @@ def _stage(settings: Config, mode: Mode) -> Stage:
     return build_stage(settings, mode)
 
 
-def _emit(report: Report, fmt: Format, destination: Path | None) -> None:
+def _emit(report: Report, fmt: Format, destination: Path | None, root: Path) -> None:
     if destination is None:
         sys.stdout.write(render(report, fmt))
         return
@@ -254,7 +254,7 @@ def _emit(report: Report, fmt: Format, destination: Path | None) -> None:
         if fmt is Format.HTML:
             from reviewer.render import html
 
-            for path, text in html.pages(report, destination):
+            for path, text in html.pages(report, destination, root):
                 write_atomic(path, text)
         else:
             write_atomic(destination, render(report, fmt))

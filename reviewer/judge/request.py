@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from reviewer.errors import ReviewerError
+from reviewer.images import read_image, readable_image
 from reviewer.model import Location, Pairing, RichText
 
 PROMPT_FILES = ("system.md", "json_mode.md", "repair.md", "propose.md")
@@ -103,11 +104,9 @@ class JudgeRequest:
         found = []
         for path in self.images:
             media = mimetypes.guess_type(path.name)[0]
-            if media in ATTACHABLE and path.is_file():
-                try:
-                    found.append(Image(media, path.read_bytes()))
-                except OSError:
-                    continue  # an unreadable image is judged from its caption alone
+            data = read_image(path) if media in ATTACHABLE else None
+            if media is not None and data is not None:  # else judged from its caption alone
+                found.append(Image(media, data))
         return tuple(found)
 
 
@@ -140,7 +139,9 @@ def build_request(pairing: Pairing, chapter: str | None, root: Path | None) -> J
         parent=figure.parent,
         location=figure.location,
         images=tuple(
-            _resolve(src, Path(figure.location.path).parent, root) for src in figure.images
+            path
+            for src in figure.images
+            if (path := readable_image(src, figure.location.path, root)) is not None
         ),
     )
 
@@ -151,10 +152,3 @@ def _plain(value: RichText | None) -> str | None:
     if value.text is None and value.expr:
         return f"(computed when the book is rendered: {value.expr})"
     return value.text
-
-
-def _resolve(src: str, folder: Path, root: Path | None) -> Path:
-    """Quarto reads `/images/x.png` from the project root, anything else beside the file."""
-    if src.startswith("/") and root is not None:
-        return root / src.lstrip("/")
-    return folder / src

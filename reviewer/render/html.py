@@ -30,14 +30,17 @@ def render(report: Report) -> str:
     return _page(report, report.files, Media(None), "Figure audit")
 
 
-def pages(report: Report, destination: Path) -> list[tuple[Path, str]]:
+def pages(
+    report: Report, destination: Path, root: Path | None = None
+) -> list[tuple[Path, str]]:
     """What `--format html` writes: one page, or for several chapters one page each beside an
-    index at `destination`. The index comes last, so it never links to a page not yet written."""
-    return [(path, strip_controls(text)) for path, text in _pages(clean(report), destination)]
+    index at `destination`. The index comes last, so it never links to a page not yet written.
+    Images are shown only from inside `root`, the project."""
+    found = _pages(clean(report), destination, Media(destination.parent, root))
+    return [(path, strip_controls(text)) for path, text in found]
 
 
-def _pages(report: Report, destination: Path) -> list[tuple[Path, str]]:
-    media = Media(destination.parent)
+def _pages(report: Report, destination: Path, media: Media) -> list[tuple[Path, str]]:
     chapters = [a for a in report.files if a.figures or a.findings]
     if len(chapters) <= 1:
         return [(destination, _page(report, report.files, media, "Figure audit"))]

@@ -13,6 +13,7 @@ from html import escape
 from pathlib import Path
 
 from reviewer.gate import QUIET
+from reviewer.images import image_path, read_image, readable_image
 from reviewer.model import FigureAudit, Finding, FindingStatus, Judgment
 
 _MIME = {
@@ -34,16 +35,18 @@ class Media:
     the audit file (`audit_dir`), so the page never needs the network."""
 
     audit_dir: Path | None
+    root: Path | None = None  # the project: images outside it are neither embedded nor linked
     embed_limit: int = 1_500_000
     budget: int = 40_000_000
     spent: int = field(default=0)
 
     def source(self, image: Path) -> str:
         size = image.stat().st_size
-        if size <= self.embed_limit and self.spent + size <= self.budget:
-            self.spent += size
-            data = base64.b64encode(image.read_bytes()).decode("ascii")
-            return f"data:{_MIME[image.suffix.lower()]};base64,{data}"
+        data = read_image(image, self.embed_limit) if self.spent + size <= self.budget else None
+        if data is not None:
+            self.spent += len(data)
+            encoded = base64.b64encode(data).decode("ascii")
+            return f"data:{_MIME[image.suffix.lower()]};base64,{encoded}"
         if self.audit_dir is None:
             return image.resolve().as_uri()
         return Path(os.path.relpath(image.resolve(), self.audit_dir.resolve())).as_posix()
@@ -103,7 +106,11 @@ def _image(src: str, chapter: str, label: str, media: Media) -> str:
     shown = escape(src)
     if re.match(r"[a-z][a-z0-9+.-]*://", src, re.IGNORECASE):
         return f'<p class="missing">Remote image, not loaded: <code>{shown}</code></p>'
-    path = Path(chapter).parent / src.split("#")[0].split("?")[0]
+    path = image_path(src, chapter, media.root)
+    if path is None:
+        return f'<p class="missing">Not a local file, not loaded: <code>{shown}</code></p>'
+    if readable_image(src, chapter, media.root) is None:
+        return f'<p class="missing">Outside the project, not shown: <code>{shown}</code></p>'
     if path.suffix.lower() not in _MIME:
         return f'<p class="missing">Not shown in a browser: <code>{shown}</code></p>'
     if not path.is_file():
