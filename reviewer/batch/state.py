@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.errors import ReviewerError
+from reviewer.load import display_path, read_capped
 from reviewer.output import write_atomic
 
 STATE_FILE = "state.json"
@@ -94,17 +95,15 @@ def load(folder: Path) -> RunState | None:
     if not path.exists():
         return None
     try:
-        if not path.is_file():
-            raise ValueError("not a regular file")
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_STATE_BYTES + 1)
-        if len(raw) > MAX_STATE_BYTES:
-            raise ValueError(f"larger than {MAX_STATE_BYTES >> 20} MB")
+        raw = read_capped(path, MAX_STATE_BYTES, "a batch run's state")
         return _state(json.loads(raw.decode("utf-8")))
-    except (OSError, ValueError, TypeError, KeyError, RecursionError) as err:
-        raise ReviewerError(
-            f"{path}: cannot read the batch run's state ({err}); remove the folder to start over"
-        ) from None
+    except ReviewerError as err:  # not a regular file, too large, unreadable
+        reason = str(err).removeprefix(f"{display_path(path)}: ")
+    except (ValueError, TypeError, KeyError, RecursionError) as err:
+        reason = str(err)
+    raise ReviewerError(
+        f"{path}: cannot read the batch run's state ({reason}); remove the folder to start over"
+    )
 
 
 def _state(data: Any) -> RunState:

@@ -19,7 +19,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
+from reviewer.errors import ReviewerError
 from reviewer.judge.chat import RequestError, SchemaUnsupported
+from reviewer.load import read_capped
 from reviewer.output import write_atomic
 
 T = TypeVar("T")
@@ -82,12 +84,11 @@ class FormMemory:
                 write_atomic(self.path, text)
 
     def _read(self) -> dict[str, Any]:
-        if self.path is None or not self.path.is_file():
+        if self.path is None or not self.path.exists():
             return {}
         try:
-            with self.path.open("rb") as handle:
-                data = json.loads(handle.read(_MAX_MEMORY_BYTES))
-        except (OSError, ValueError, RecursionError):  # deep nesting overflows json's stack
+            data = json.loads(read_capped(self.path, _MAX_MEMORY_BYTES, "a form memory"))
+        except (ReviewerError, ValueError, RecursionError):  # deep nesting overflows json
             return {}
         forms = data.get("forms") if isinstance(data, dict) else None
         if not isinstance(forms, dict) or data.get("version") != _MEMORY_VERSION:
