@@ -16,11 +16,10 @@ from typing import Any
 
 import httpx2
 
-from reviewer.judge.redact import redact
+from reviewer.judge.redact import header_secrets, redact
 from reviewer.output import write_atomic
 
 _REQUEST_HEADERS = ("content-type", "accept")
-_SECRET_HEADERS = ("authorization", "api-key", "x-api-key")
 _RESPONSE_HEADERS = re.compile(r"^(content-type|retry-after(-ms)?|x-ratelimit-[a-z-]+)$")
 _DATA_URL = re.compile(r"data:([\w/+.-]+);base64,([A-Za-z0-9+/=]+)")
 
@@ -55,7 +54,7 @@ class RecordingTransport(httpx2.BaseTransport):
         finally:
             response.close()
         if response.status_code >= 400:  # error texts may echo the key back
-            secrets = [v for k, v in request.headers.items() if k.lower() in _SECRET_HEADERS]
+            secrets = header_secrets(request.headers)
             body = redact(body.decode("utf-8", "replace"), secrets).encode()
         exchange = {
             "request": _request_record(request),

@@ -31,7 +31,7 @@ from reviewer.judge.chat import (
     Unreachable,
     request_body,
 )
-from reviewer.judge.redact import redact
+from reviewer.judge.redact import header_secrets, redact
 from reviewer.judge.retry import RetryPolicy
 
 T = TypeVar("T")
@@ -240,11 +240,9 @@ def _raw_message(err: openai.APIStatusError) -> str:
 def _request_secrets(err: openai.APIError) -> list[str]:
     """The key as this request sent it: a server may echo it back in its error text."""
     try:
-        headers = err.request.headers
+        return header_secrets(err.request.headers)
     except (AttributeError, RuntimeError):
         return []
-    found = [headers.get("authorization", ""), headers.get("api-key", "")]
-    return [value for value in found if value]
 
 
 class OpenAIBatches:

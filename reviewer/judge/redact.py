@@ -5,9 +5,10 @@ or its key back in an error, and that text is then written wherever the error go
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 REDACTED = "[redacted]"
+SECRET_HEADERS = ("authorization", "api-key", "x-api-key")  # how clients send a key
 _PATTERNS = (
     # Header lines and JSON fields: Authorization: Bearer …, "api-key": "…", x-api-key=…
     re.compile(
@@ -20,6 +21,11 @@ _PATTERNS = (
     re.compile(r"()\bsk-[A-Za-z0-9_-]{8,}"),
     re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+(@)"),
 )
+
+
+def header_secrets(headers: Mapping[str, str]) -> list[str]:
+    """The secrets a request's headers carry, to redact from what comes back."""
+    return [v for k, v in headers.items() if k.lower() in SECRET_HEADERS and v]
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
