@@ -88,8 +88,7 @@ def _doctor(
         raise ReviewerError("doctor needs an endpoint: set OPENAI_API_KEY, or give --base-url")
     from reviewer.judge.doctor import doctor  # loads openai only for this command
 
-    where = settings.base_url or "https://api.openai.com/v1"
-    typer.echo(f"endpoint: {where}, model {settings.model}")
+    typer.echo(f"endpoint: {settings.endpoint_url}, model {settings.model}")
     checks = doctor(settings, api_key)
     for check in checks:
         typer.echo(check.line())

@@ -141,6 +141,9 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+DEFAULT_BASE_URL = "https://api.openai.com/v1"  # where the client goes without a base URL
+
+
 @dataclass(frozen=True)
 class Config:
     fail_on: str = "error"
@@ -167,6 +170,10 @@ class Config:
     batch_max_bytes: int = 200 * 1024 * 1024
     prices: Mapping[str, Price] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     source: Path | None = field(default=None, compare=False)  # the reviewer.toml read, if any
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.base_url or DEFAULT_BASE_URL
 
     @property
     def checks(self) -> CheckSettings:

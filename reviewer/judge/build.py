@@ -96,7 +96,7 @@ def _forms(config: Config, mode: Mode) -> Negotiation:
     negotiation, so recording and replaying always start from the top of the ladder."""
     own = mode.no_cache or mode.replay or mode.record
     memory = FormMemory(None if own else cache_location(config) / MEMORY_FILE)
-    return Negotiation(memory, memory_key(config.base_url, config.model))
+    return Negotiation(memory, memory_key(config.endpoint_url, config.model))
 
 
 def _chat(config: Config, mode: Mode, endpoint: str, waits: Waits) -> Chat:
@@ -104,7 +104,7 @@ def _chat(config: Config, mode: Mode, endpoint: str, waits: Waits) -> Chat:
         return _NoNetwork()
     if mode.record:
         _write_meta(mode.record, endpoint, config)
-    where = config.base_url or "https://api.openai.com/v1"
+    where = config.endpoint_url
 
     def connect() -> Chat:
         from reviewer.judge.openai_chat import OpenAIChat  # openai loads when a model is asked
@@ -170,7 +170,7 @@ def endpoint_kind(config: Config) -> str:
     """openai, azure or compatible: what the request parameters depend on."""
     if config.endpoint != "auto":
         return config.endpoint
-    host = urlparse(config.base_url or "https://api.openai.com/v1").hostname or ""
+    host = urlparse(config.endpoint_url).hostname or ""
     if host == "api.openai.com":
         return "openai"
     return "azure" if host.endswith(".azure.com") else "compatible"
@@ -183,7 +183,7 @@ def _vision(config: Config) -> bool:
 
 
 def _write_meta(directory: Path, endpoint: str, config: Config) -> None:
-    host = urlparse(config.base_url or "https://api.openai.com/v1").hostname
+    host = urlparse(config.endpoint_url).hostname
     meta = {"endpoint": endpoint, "model": config.model, "host": host}
     write_atomic(directory / CASSETTE_META, json.dumps(meta, indent=2) + "\n")
 
@@ -207,5 +207,5 @@ def _describe(config: Config, mode: Mode, endpoint: str) -> str:
         return f"{config.model}, replayed from {mode.replay}"
     if mode.offline:
         return f"{config.model}, offline: cached answers only"
-    where = config.base_url or "https://api.openai.com/v1"
+    where = config.endpoint_url
     return f"{config.model} at {where} ({endpoint})"

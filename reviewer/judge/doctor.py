@@ -73,7 +73,7 @@ def diagnose(config: Config, chat: OpenAIChat, memory: FormMemory) -> list[Check
     form, structured, reply = _structured(chat, config)
     checks = [listed, structured]
     if form is not None:
-        memory.put(memory_key(config.base_url, config.model), form)
+        memory.put(memory_key(config.endpoint_url, config.model), form)
         checks.append(_images(chat, config.model))
     checks += [_limits(reply.limits if reply else Limits(), config), _batches(chat)]
     return checks

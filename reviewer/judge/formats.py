@@ -26,7 +26,6 @@ from reviewer.output import write_atomic
 
 T = TypeVar("T")
 MEMORY_FILE = "formats.json"
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 _MEMORY_VERSION = 1
 _MAX_MEMORY_BYTES = 1_000_000  # a hand-edited or hostile file is not read whole
 
@@ -57,8 +56,8 @@ def response_format(form: Form, name: str, schema: dict[str, Any]) -> dict[str, 
     return None
 
 
-def memory_key(base_url: str | None, model: str) -> str:
-    return f"{base_url or DEFAULT_BASE_URL} {model}"
+def memory_key(endpoint_url: str, model: str) -> str:
+    return f"{endpoint_url} {model}"
 
 
 class FormMemory:
