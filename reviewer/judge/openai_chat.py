@@ -17,6 +17,7 @@ import httpx2
 import openai
 
 from reviewer.batch.api import BatchInfo
+from reviewer.controls import strip_controls
 from reviewer.errors import ReviewerError
 from reviewer.judge.cassette import NotRecorded, RecordingTransport, ReplayTransport
 from reviewer.judge.chat import (
@@ -186,7 +187,6 @@ _FORM_REJECTED = re.compile(
     r"|\bschema\b|guided[_ ]decoding",
     re.IGNORECASE,
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # A server error is not retried if it says the request itself is at fault.
 _INVALID_REQUEST = re.compile(r"validation error|invalid request|unprocessable", re.IGNORECASE)
 
@@ -221,7 +221,7 @@ def _status(err: openai.APIStatusError) -> ChatError:
 def _server_message(err: openai.APIStatusError) -> str:
     """The server's own words, on one line, without control characters: they go to audits
     and to the terminal."""
-    return _CONTROL.sub("", " ".join(_raw_message(err).split()))[:300]
+    return strip_controls(" ".join(_raw_message(err).split()))[:300]
 
 
 def _raw_message(err: openai.APIStatusError) -> str:

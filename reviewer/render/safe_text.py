@@ -10,10 +10,11 @@ from dataclasses import fields, is_dataclass, replace
 from enum import Enum
 from typing import Any
 
+from reviewer.controls import strip_controls
 from reviewer.model import Report
 
-# C0 but tab and newline, DEL, C1, and the bidi marks, embeddings, overrides and isolates.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+__all__ = ["clean", "code_block", "code_span", "md_text", "strip_controls"]
+
 # Every character that gives text a meaning inline: emphasis, code, links and images, raw
 # HTML and autolinks, entities (which could spell a control back), tables, strikethrough,
 # math and headings; `://` too, where GitHub would turn a bare URL into a link.
@@ -21,10 +22,6 @@ _MD_SPECIAL = re.compile(r"[\\`*_\[\]<>|~&$#]|:(?=//)")
 # What opens a block at the start of a line once the rest is escaped: list items (`-`, `+`,
 # `1.`, `1)`), thematic breaks and setext underlines.
 _MD_START = re.compile(r"^(\d{0,9})([-+=.)])")
-
-
-def strip_controls(text: str) -> str:
-    return text if _CONTROLS.search(text) is None else _CONTROLS.sub("", text)
 
 
 def clean(report: Report) -> Report:
