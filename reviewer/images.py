@@ -20,27 +20,28 @@ def image_path(src: str, chapter: str, root: Path | None) -> Path | None:
     project-relative (`/images/x.png`) with no project to start from. Quarto reads those
     from the project root, anything else beside the chapter."""
     bare = src.split("#")[0].split("?")[0]
-    if not bare or _REMOTE.match(bare) or (bare.startswith("/") and root is None):
+    if not bare or _REMOTE.match(bare):
         return None
-    if bare.startswith("/") and root is not None:
-        return root / bare.lstrip("/")
+    if bare.startswith("/"):
+        return root / bare.lstrip("/") if root is not None else None
     return Path(chapter).parent / bare
 
 
 def readable_image(src: str, chapter: str, root: Path | None) -> Path | None:
     """The image's file when the reviewer may read it: local and inside the project."""
     path = image_path(src, chapter, root)
-    if path is None or not is_inside(path, root or Path(chapter).parent):
-        return None
-    return path
+    return path if path is not None and _in_project(path, chapter, root) else None
 
 
 def outside(src: str, chapter: str, root: Path | None) -> bool:
     """A local image file that exists outside the project: reported, never read. (A missing
     one is not: where it would be is no risk, and Quarto reports it.)"""
     path = image_path(src, chapter, root)
-    found = path is not None and path.exists()
-    return found and readable_image(src, chapter, root) is None
+    return path is not None and path.exists() and not _in_project(path, chapter, root)
+
+
+def _in_project(path: Path, chapter: str, root: Path | None) -> bool:
+    return is_inside(path, root or Path(chapter).parent)
 
 
 def read_image(path: Path, cap: int = MAX_IMAGE_BYTES) -> bytes | None:
