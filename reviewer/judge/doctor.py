@@ -81,7 +81,7 @@ def diagnose(config: Config, chat: OpenAIChat, memory: FormMemory) -> list[Check
 
 def _models(chat: OpenAIChat, model: str) -> Check:
     try:
-        names, _ = chat.models()
+        names = chat.models()
     except Unreachable as err:
         return Check("models", False, f"no answer ({err})")
     except ChatError as err:  # it answered, so the chat probes can still tell more

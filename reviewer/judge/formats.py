@@ -98,13 +98,11 @@ class FormMemory:
 class Negotiation:
     """The form to ask in, for one endpoint and model, shared by every worker of a run."""
 
-    def __init__(self, memory: FormMemory, key: str, start: Form | None = None) -> None:
+    def __init__(self, memory: FormMemory, key: str) -> None:
         self.memory, self.key = memory, key
-        remembered = memory.get(key) if start is None else None
-        self.form = start or remembered or LADDER[0]
-        self.remembered = remembered
-        self.settled = remembered is not None
-        self.probes = 0  # requests the server rejected for their form, this run
+        self.remembered = memory.get(key)
+        self.form = self.remembered or LADDER[0]
+        self.settled = self.remembered is not None
         self.lock = threading.Lock()
         self.probing = threading.Lock()
 
@@ -132,7 +130,6 @@ class Negotiation:
             # Nothing format-related was sent, so the server objects to something else.
             raise RequestError(f"the endpoint rejected the request ({err})") from None
         with self.lock:
-            self.probes += 1
             if self.form is form:
                 self.form = LADDER[LADDER.index(form) + 1]
 

@@ -111,14 +111,12 @@ class OpenAIChat:
         except openai.APIError:
             return  # any answer, even an error, shows that the server is there
 
-    def models(self) -> tuple[list[str], Limits]:
-        """The endpoint's model list, and the rate limits its answer told (for doctor)."""
+    def models(self) -> list[str]:
+        """The ids of the endpoint's model list (for doctor)."""
         try:
-            raw = self.client.models.with_raw_response.list()
-            listed = [m.id for m in raw.parse().data]
+            return [m.id for m in self.client.models.list().data]
         except openai.APIError as err:
             raise _mapped(err, self.secrets) from None
-        return listed, limits_from(raw.headers)
 
     def batches_offered(self) -> str:
         """Whether the endpoint serves the Batch API: 'yes', or why not (for doctor)."""
