@@ -77,10 +77,15 @@ def read_capped(path: Path, cap: int = MAX_BYTES, what: str = "a chapter") -> by
     return data
 
 
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, for messages: "a FIFO", "a folder" ..."""
+    return next((kind for test, kind in _KINDS if test(mode)), "not a plain file")
+
+
 def _check(name: str, status: os.stat_result, cap: int, what: str) -> None:
     mode = status.st_mode
     if not stat.S_ISREG(mode):
-        kind = next((k for test, k in _KINDS if test(mode)), "not a plain file")
+        kind = file_kind(mode)
         fix = "give a .qmd file or a book folder" if stat.S_ISDIR(mode) else "give a .qmd file"
         raise ReviewerError(f"{name}: not a regular file ({kind}); {fix}")
     if status.st_size > cap:

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from reviewer.load import file_kind
+
 FIFO_WAIT_S = 2.0
 # Non-blocking so that opening a FIFO nobody reads fails (ENXIO) instead of hanging; appending
 # so that `-o /dev/stdout >> log` adds to the log, as a shell redirection would.
@@ -83,11 +85,8 @@ def _streams(mode: int) -> bool:
 
 
 def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISBLK(mode):
-        return "a block device (an audit would overwrite the disk)"
-    return "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
+    kind = file_kind(mode)
+    return f"{kind} (an audit would overwrite the disk)" if stat.S_ISBLK(mode) else kind
 
 
 def _make_folder(target: Path, via_link: bool) -> None:
