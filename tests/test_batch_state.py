@@ -6,37 +6,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.cliutil import Result, one_error_line, run, write
-from tests.conftest import FIXTURES
+from tests.cliutil import one_error_line, run, write
 from tests.fake_openai import FakeOpenAI
+from tests.test_batch import FIGURES, batch
+from tests.test_batch import book as _book
+from tests.test_batch import server as _server
 
 Cap = pytest.CaptureFixture[str]
-FIGURES = 9
-
-
-@pytest.fixture
-def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("REVIEWER_CACHE_DIR", str(tmp_path / "cache"))
-    return Path(shutil.copytree(FIXTURES / "judge" / "orchard", tmp_path / "orchard"))
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(batch_delay=0.01) as fake:
-        yield fake
-
-
-def batch(capsys: Cap, server: FakeOpenAI, *argv: str) -> Result:
-    result = run(capsys, "batch", *argv, "--base-url", server.base_url)
-    assert "Traceback" not in result.err
-    return result
+# The batch tests' own fixtures, shared as they are: a copy of the orchard book, the server.
+book, server = _book, _server
 
 
 def finished(capsys: Cap, server: FakeOpenAI, book: Path, *extra: str) -> None:
