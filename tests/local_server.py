@@ -22,8 +22,10 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from tests.fake_http import Loopback
 
 MODEL_ALIAS = "smollm2"
 INSTALL = (
@@ -112,31 +114,18 @@ class Logged:
     form: str  # the request's structured-output form, for chat requests
 
 
-class CountingProxy:
+class CountingProxy(Loopback):
     """A real HTTP server on 127.0.0.1 that forwards every request to `target` and logs it."""
 
     def __init__(self, target: str) -> None:
         self.target = target.rstrip("/").removesuffix("/v1")
         self.log: list[Logged] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        super().__init__(_handler(self))
 
     def chats(self) -> list[Logged]:
         with self.lock:
             return [entry for entry in self.log if entry.path.endswith("/chat/completions")]
-
-    def __enter__(self) -> CountingProxy:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def forward(
         self, method: str, path: str, body: bytes, headers: dict[str, str]

@@ -9,7 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import pytest
 from reviewer.judge.schema import InvalidAnswer, parse_answer
 from tests.cliutil import Result, run, write
 from tests.conftest import FIXTURES
+from tests.fake_http import Loopback
 from tests.fake_judge import default_answer
 
 Cap = pytest.CaptureFixture[str]
@@ -26,7 +27,7 @@ KEY = "sk-test-0123456789abcdef"
 Reply = tuple[int, dict[str, str], dict[str, Any]]
 
 
-class Scripted:
+class Scripted(Loopback):
     """Answers GET /v1/models with a list, and each chat POST with the next scripted reply;
     past the script, with a judgment."""
 
@@ -34,20 +35,7 @@ class Scripted:
         self.script = list(script)
         self.chats = 0
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-    def __enter__(self) -> Scripted:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(self._handler())
 
     def next(self, body: dict[str, Any]) -> Reply:
         with self.lock:
