@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+import reviewer.load
 from reviewer.cli import main
 
 # Findings each chapter gives, by severity: these drive the --fail-on tests.
@@ -77,3 +78,16 @@ def one_error_line(err: str) -> str:
     assert len(lines) == 1, err
     assert "Traceback" not in err
     return lines[0]
+
+
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files the review reads from now on, in order, as the list fills."""
+    read: list[str] = []
+    real = reviewer.load.read_text
+
+    def spy(path: Path) -> str:
+        read.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(reviewer.load, "read_text", spy)
+    return read

@@ -11,9 +11,7 @@ from typing import Any
 
 import pytest
 
-import reviewer.load
-
-from .cliutil import Result, run, write
+from .cliutil import Result, reads, run, write
 from .conftest import FIXTURES
 
 BOOK = FIXTURES / "book"
@@ -89,14 +87,7 @@ def test_figures_and_their_intros_across_chapters(
 def test_files_outside_the_book_are_never_read(
     capsys: Cap, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    read: list[str] = []
-    real = reviewer.load.read_text
-
-    def spy(path: Path) -> str:
-        read.append(path.name)
-        return real(path)
-
-    monkeypatch.setattr(reviewer.load, "read_text", spy)
+    read = reads(monkeypatch)
     monkeypatch.chdir(FIXTURES)
     result = run(capsys, "book", "-f", "json", "-o", "-")
     assert sorted(read) == sorted(Path(p).name for p in EXPECTED["order"])

@@ -25,7 +25,7 @@ from reviewer.parse import divs
 from reviewer.parse.document import parse_document
 from reviewer.parse.nesting import MAX_DEPTH
 
-from .cliutil import Result, one_error_line, run, write
+from .cliutil import Result, one_error_line, reads, run, write
 from .conftest import CORPUS, FIXTURES, ROOT
 
 Cap = pytest.CaptureFixture[str]
@@ -264,14 +264,7 @@ def test_include_outside_the_project_is_src006_and_never_read(
     write(tmp_path / "secret.qmd", "# Secret\n\n![Hidden.](h.png){#fig-hidden}\n")
     (project / "_link.qmd").symlink_to(tmp_path / "secret.qmd")
     gulls(project, "{{< include ../secret.qmd >}}\n\n{{< include _link.qmd >}}")
-    read: list[str] = []
-    real = reviewer.load.read_text
-
-    def spy(path: Path) -> str:
-        read.append(path.name)
-        return real(path)
-
-    monkeypatch.setattr(reviewer.load, "read_text", spy)
+    read = reads(monkeypatch)
     monkeypatch.chdir(project)
     result = run(capsys, "gulls.qmd", "--no-llm", "-f", "json", "-o", "-")
     assert result.code == 1
