@@ -42,14 +42,15 @@ The LLM stage runs when OPENAI_API_KEY or a base URL is set; without either, one
 how to turn it on. Answers are cached, so a second run of an unchanged chapter costs
 nothing; a killed run keeps what it received.
 
-Other commands: `review rules` lists every finding code; `review explain CODE` explains one;
+Other commands: `review rules` lists every finding code; `review explain CODE` explains one
+(a name works too: `review explain missing-alt`);
 `review cache stats` shows where the answer cache is and its size; `review cache clear`
 empties it; `review baseline write PATH` records today's findings, so that
 `review PATH --baseline review-baseline.json` fails only on new ones. A comment
 `<!-- review: ignore FIG003 -->` before a figure or paragraph suppresses a finding there.
 `review batch BOOK` judges a whole book through the Batch API; `review eval GOLD.jsonl`
 measures the judge against labelled pairs; `review doctor --base-url URL` probes an endpoint
-before a long run. Each has its own --help.
+before a long run. Each has its own -h/--help.
 
 Exit codes: 0 no finding at or above --fail-on; 1 some; 2 the review could not run
 (bad input or configuration, a refused API key, no quota left); 130 interrupted.
@@ -309,14 +310,18 @@ def _route(args: list[str]) -> tuple[typer.Typer, list[str], str]:
 
         rest = args[1:]
         if rest and rest[0] not in cli_batch.COMMANDS and not rest[0].startswith("-"):
+            commands.mistyped(rest[0], cli_batch.COMMANDS, "batch command or book")
             rest = ["submit", *rest]  # `review batch BOOK` is `review batch submit BOOK`
         return cli_batch.app, rest, "review batch"
     if args[:1] == ["eval"]:
         from reviewer import cli_eval  # the evaluate stage loads only for `review eval`
 
         return cli_eval.app, args[1:], "review eval"
-    if args and args[0] in commands.NAMES:  # rules, explain, cache, baseline
+    if args and args[0] in commands.NAMES:  # rules, explain, cache, baseline, doctor
+        commands.check_subcommand(args)
         return commands.app, args, "review"
+    if args:
+        commands.mistyped(args[0], commands.COMMANDS, "command or file")
     return _review_app, args, "review"
 
 

@@ -16,6 +16,7 @@ from reviewer import terminal
 from reviewer.batch import flow
 from reviewer.batch.keys import check_prompts, follow
 from reviewer.batch.state import load
+from reviewer.commands import HELP
 from reviewer.config import VIA, load_config
 from reviewer.errors import ReviewerError
 from reviewer.judge.build import build_stage
@@ -29,6 +30,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
     no_args_is_help=True,
+    context_settings=HELP,
     help="Review a whole book overnight through the OpenAI Batch API, at half price. "
     "`review batch BOOK` submits (short for `review batch submit BOOK`) and returns; "
     "`status`, `collect` and `cancel` follow the run. Every command is safe to run twice, "
@@ -37,7 +39,10 @@ app = typer.Typer(
 COMMANDS = ("submit", "status", "collect", "cancel")
 
 BookArg = Annotated[
-    Path, typer.Argument(help="The book: its folder or its _quarto.yml.", show_default=False)
+    Path,
+    typer.Argument(
+        help="The book: its folder or its _quarto.yml.", show_default=False, metavar="BOOK"
+    ),
 ]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Read this reviewer.toml.")]
 FormatOpt = Annotated[

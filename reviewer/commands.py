@@ -4,6 +4,9 @@ routes to them by their first word."""
 
 from __future__ import annotations
 
+import difflib
+import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,11 +14,43 @@ import typer
 
 from reviewer.config import load_config
 from reviewer.errors import ReviewerError
-from reviewer.rules import BY_CODE, RULES
+from reviewer.rules import RULES, Rule
 
-app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True)
-_cache_app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True)
-_baseline_app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True)
+HELP = {"help_option_names": ["-h", "--help"]}
+# A word with one of these shapes is meant as a path, even when it is close to a command name.
+_PATH_SUFFIXES = (".qmd", ".md", ".yml", ".yaml", ".ipynb")
+
+
+def did_you_mean(word: str, names: Sequence[str]) -> str:
+    """'; did you mean 'X'?' for the name closest to `word`, or '' when none is close."""
+    close = difflib.get_close_matches(word, names, n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def mistyped(word: str, names: Sequence[str], what: str) -> None:
+    """Refuse a word that is close to one of `names` and cannot be meant as a path: without
+    this, `review rule` would be reviewed as a chapter named `rule` and fail as a missing file."""
+    if word in names or word.startswith("-") or _pathlike(word):
+        return
+    hint = did_you_mean(word, names)
+    if hint:
+        raise ReviewerError(f"no such {what} '{word}'{hint}")
+
+
+def _pathlike(word: str) -> bool:
+    # lexists: a dangling link is still a path, and an unusable name is just not one.
+    return "/" in word or "\\" in word or word.endswith(_PATH_SUFFIXES) or os.path.lexists(word)
+
+
+def _group() -> typer.Typer:
+    return typer.Typer(
+        add_completion=False, rich_markup_mode=None, no_args_is_help=True, context_settings=HELP
+    )
+
+
+app = _group()
+_cache_app = _group()
+_baseline_app = _group()
 app.add_typer(_cache_app, name="cache", help="Show or empty the answer cache.")
 app.add_typer(
     _baseline_app,
@@ -23,7 +58,23 @@ app.add_typer(
     help="Record today's findings, so that `review --baseline FILE` counts only new ones.",
 )
 NAMES = ("rules", "explain", "cache", "baseline", "doctor")
+# Every first word `review` takes as a command; cli.main routes batch and eval itself.
+COMMANDS = (*NAMES, "batch", "eval")
 BASELINE_FILE = "review-baseline.json"
+_GROUPS = {"cache": _cache_app, "baseline": _baseline_app}
+
+
+def check_subcommand(args: Sequence[str]) -> None:
+    """Refuse an unknown `review cache|baseline WORD` in one line with a did-you-mean, as
+    `mistyped` does at the top (click's own answer is four lines, usage first)."""
+    group = _GROUPS.get(args[0]) if args else None
+    if group is None or len(args) < 2 or args[1].startswith("-"):
+        return
+    names = [c.name for c in group.registered_commands if c.name]
+    if args[1] not in names:
+        hint = did_you_mean(args[1], names) or f"; one of: {', '.join(names)}"
+        raise ReviewerError(f"no such {args[0]} command '{args[1]}'{hint}")
+
 
 _BASELINE_EPILOG = """\b
 Examples:
@@ -44,16 +95,35 @@ def _rules() -> None:
         typer.echo(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<28} {rule.summary}")
 
 
+# Codes and names, both lower case: `explain` takes either, in any case.
+_BY_WORD: dict[str, Rule] = {r.code.lower(): r for r in RULES} | {r.name: r for r in RULES}
+_SAID = {r.code.lower(): r.code for r in RULES} | {r.name: r.name for r in RULES}
+
+
 @app.command("explain")
-def _explain(code: Annotated[str, typer.Argument(help="A finding code, e.g. FIG003.")]) -> None:
-    """Explain one finding code: what it checks, why it matters, and an example fix."""
-    rule = BY_CODE.get(code.upper())
+def _explain(
+    code: Annotated[
+        str,
+        typer.Argument(
+            help="A finding code or a rule's name, e.g. FIG003 or missing-alt.", metavar="CODE"
+        ),
+    ],
+) -> None:
+    """Explain one rule, by code or name: what it checks, why it matters, an example fix."""
+    rule = _BY_WORD.get(code.lower())
     if rule is None:
-        raise ReviewerError(f"unknown code '{code}'; `review rules` lists them all")
+        raise ReviewerError(f"unknown code or name '{code}'{_closest_rule(code)}")
     typer.echo(
         f"{rule.code} {rule.name} ({rule.severity.value})\n\n{rule.summary}\n\n"
         f"Why it matters: {rule.why}\n\nExample: {rule.example}"
     )
+
+
+def _closest_rule(word: str) -> str:
+    close = difflib.get_close_matches(word.lower(), list(_SAID), n=1)
+    if close:
+        return f"; did you mean '{_SAID[close[0]]}'?"
+    return "; `review rules` lists them all"
 
 
 _DOCTOR_EPILOG = """\b
@@ -80,8 +150,6 @@ def _doctor(
     ] = None,
 ) -> int:
     """Probe an endpoint once and say what works there, before a long run."""
-    import os
-
     settings = load_config(Path.cwd(), {"base_url": base_url, "model": model}, explicit=config)
     api_key = os.environ.get("OPENAI_API_KEY")
     if not (api_key or settings.base_url):
