@@ -33,6 +33,7 @@ Examples:
   review book/ --format json -o -  a whole book (folder or _quarto.yml), JSON on stdout
   review chapter.qmd -f concise    path:line: CODE message, one finding per line
   review chapter.qmd --dry-run     what judging would send and cost; no call
+  review book/ --statistics        findings counted per code, most frequent first
   review chapter.qmd --base-url http://localhost:11434/v1 --model llama3.1
                                    judge with a local OpenAI-compatible server
   review examples/chapter.qmd --replay cassettes/examples
@@ -148,6 +149,15 @@ def _review(
             rich_help_panel=options.LLM,
         ),
     ] = None,
+    statistics: Annotated[
+        bool,
+        typer.Option(
+            "--statistics",
+            help="Print the count of findings per code on stdout, most frequent first, in "
+            "place of anything the audit would print there; an audit bound for a file is "
+            "still written (with -o - or -f concise|github, only the counts are printed).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
     version: Annotated[
         bool,
@@ -203,7 +213,10 @@ def _review(
     chosen = Format(settings.format)
     root = target.root or paths[0].parent
     destination = _destination(output, chosen, root, target.chapters, settings.output_dir)
-    _emit(report, chosen, destination, root)
+    if destination is not None or not statistics:  # the counts take stdout's place
+        _emit(report, chosen, destination, root)
+    if statistics:
+        typer.echo(terminal.statistics(report), nl=False)
     if not quiet:
         for line in terminal.summary(report, destination, settings.output_dir):
             typer.echo(line, err=True)

@@ -1,16 +1,19 @@
-"""What `review` prints on the terminal (stderr): progress while it works, and the one-screen
-summary after. The audit itself goes through the renderers."""
+"""What `review` prints on the terminal: progress while it works and the one-screen summary
+after (stderr), and the counts per code of `--statistics` (stdout). The audit itself goes
+through the renderers."""
 
 from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reviewer.gate import set_aside
 from reviewer.model import Report, Severity, Usage
 from reviewer.output import quarto_renders
+from reviewer.rules import BY_CODE
 
 if TYPE_CHECKING:
     from reviewer.judge.stage import Estimate, Tally
@@ -79,6 +82,30 @@ def summary(report: Report, destination: Path | None, folder: str) -> list[str]:
     if destination is not None and quarto_renders(folder):
         lines.append(f"review: note: Quarto will render {folder}/; name it _{folder} instead")
     return lines
+
+
+def statistics(report: Report) -> str:
+    """One line per code among the findings that count, most frequent first, as
+    `ruff --statistics` prints them: `count  CODE  name  [severity]`."""
+    counts = Counter(f.code for f in report.active)
+    if not counts:
+        return ""
+    # A code's findings can differ in severity (configured per file); name each one seen.
+    seen: dict[str, set[Severity]] = {}
+    for finding in report.active:
+        seen.setdefault(finding.code, set()).add(finding.severity)
+    rows = sorted(counts.items(), key=lambda row: (-row[1], row[0]))
+    width = len(str(rows[0][1]))
+    names = {code: BY_CODE[code].name if code in BY_CODE else "" for code in counts}
+    name_width = max(len(name) for name in names.values())
+    return "".join(
+        f"{n:>{width}}  {code}  {names[code]:<{name_width}}  [{_severities(seen[code])}]\n"
+        for code, n in rows
+    )
+
+
+def _severities(seen: set[Severity]) -> str:
+    return ", ".join(s.value for s in sorted(seen, key=lambda s: -s.rank))
 
 
 def usage_line(usage: Usage) -> str:

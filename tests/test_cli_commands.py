@@ -1,5 +1,5 @@
 """The commands around the review: a did-you-mean for a mistyped command, `-h` on every
-command, and `review explain` by code or by name."""
+command, `review explain` by code or by name, and `--statistics`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,30 @@ from pathlib import Path
 import pytest
 
 from reviewer import cli
+from reviewer.model import FileAudit, Finding, Location, Report, Severity
+from reviewer.terminal import statistics
 
 from .cliutil import CLEAN, one_error_line, run, write
 
 Cap = pytest.CaptureFixture[str]
+
+# Two FIG003 (warning) at lines 5 and 9, one REF001 (error) at line 11, one suppressed FIG003.
+MIXED = """# Loaves
+
+The dough doubles in an hour, as @fig-proof shows, and @fig-crust darkens.
+
+![Dough before and after proofing.](proof.png){#fig-proof}
+
+The crust is the last thing to set.
+
+![A dark crust.](crust.png){#fig-crust}
+
+See @fig-missing for the crumb, and @fig-quiet.
+
+<!-- review: ignore FIG003 -->
+![A quiet shelf.](quiet.png){#fig-quiet}
+"""
+
 
 # -- a mistyped command ------------------------------------------------------------------------
 
@@ -122,3 +142,59 @@ def test_explain_unknown_gets_a_did_you_mean(word: str, hint: str, capsys: Cap) 
     result = run(capsys, "explain", word)
     assert result.code == 2
     assert one_error_line(result.err) == f"review: error: unknown code or name '{word}'; {hint}"
+
+
+# -- --statistics ------------------------------------------------------------------------------
+
+TABLE = "2  FIG003  missing-alt          [warning]\n1  REF001  undefined-reference  [error]\n"
+
+
+def test_statistics_prints_counts_and_still_writes_the_audit(
+    capsys: Cap, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "loaves.qmd", MIXED)
+    result = run(capsys, "loaves.qmd", "--no-llm", "--statistics")
+    assert result.code == 1  # the exit code is the review's: REF001 is an error
+    assert result.out == TABLE  # the suppressed FIG003 is not counted
+    assert "loaves.audit.md" in result.err
+    assert "fig-proof" in (tmp_path / "_review" / "loaves.audit.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("where", [["-o", "-"], ["-f", "concise"], ["-f", "json", "-o", "-"]])
+def test_statistics_replace_an_audit_bound_for_stdout(
+    where: list[str], capsys: Cap, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "loaves.qmd", MIXED)
+    result = run(capsys, "loaves.qmd", "--no-llm", "--statistics", "-q", *where)
+    assert result.out == TABLE
+    assert not (tmp_path / "_review").exists()
+
+
+def test_statistics_of_a_clean_chapter_print_nothing(
+    capsys: Cap, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "shelves.qmd", CLEAN)
+    result = run(capsys, "shelves.qmd", "--no-llm", "--statistics", "-o", "-")
+    assert (result.code, result.out) == (0, "")
+
+
+def _finding(code: str, severity: Severity) -> Finding:
+    return Finding(code, severity, "m", Location("a.qmd", 1, 1))
+
+
+def test_statistics_sort_by_count_then_code_and_name_every_severity() -> None:
+    found = [
+        _finding("REF001", Severity.ERROR),
+        _finding("FIG001", Severity.WARNING),
+        _finding("FIG001", Severity.ERROR),  # a severity configured for one file
+        _finding("FIG003", Severity.WARNING),
+    ]
+    report = Report(files=(FileAudit("a.qmd", None, (), tuple(found)),))
+    assert statistics(report).splitlines() == [
+        "2  FIG001  never-referenced     [error, warning]",
+        "1  FIG003  missing-alt          [warning]",
+        "1  REF001  undefined-reference  [error]",
+    ]
