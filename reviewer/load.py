@@ -1,4 +1,5 @@
-"""Load stage: read a chapter from disk, parse it, and follow its `{{< include >}}` shortcodes.
+"""Load stage: read a chapter from disk, parse it, follow its `{{< include >}}` shortcodes and
+read the notebook cells its `{{< embed >}}` shortcodes name.
 
 Included blocks keep their own file's path and line numbers. A broken include, an include cycle
 or an include outside the project is a finding, not a failure: the rest of the chapter is still
@@ -17,6 +18,7 @@ from pathlib import Path
 from reviewer.errors import ReviewerError
 from reviewer.model import Block, BlockKind, Document, Finding, Location, Severity
 from reviewer.parse.document import parse_document
+from reviewer.parse.notebook import Notebook, notebook_cell, read_notebook
 
 MAX_BYTES = 50 * 1024 * 1024  # far above any real chapter; guards against reading a disk image
 MAX_INCLUDE_DEPTH = 50  # includes within includes: far above any real book, far below the stack
@@ -177,6 +179,7 @@ def _expand(
     divs may nest thousands deep."""
     problems: list[Finding] = []
     links: dict[str, Mapping[str, str]] = {}
+    notebooks: dict[Path, Notebook | None] = {}  # a chapter may embed many cells of one
     levels = [_Level(blocks)]
     while True:
         level = levels[-1]
@@ -193,6 +196,8 @@ def _expand(
             level.out.extend(included.blocks)
             problems.extend(included.problems)
             links.update(included.links)
+        elif block.kind is BlockKind.SHORTCODE and block.info == "embed":
+            level.out.append(_embed(block, path, root, notebooks))
         elif block.children:
             levels.append(_Level(block.children, block))
         else:
@@ -221,6 +226,33 @@ def _include(block: Block, path: Path, root: Path, stack: tuple[Path, ...]) -> D
         return _load(target, root, stack)
     except ReviewerError as err:
         return _problem("SRC003", f"cannot include {name}: {err}", where)
+
+
+def _embed(block: Block, path: Path, root: Path, notebooks: dict[Path, Notebook | None]) -> Block:
+    """The embed shortcode with the notebook cell it names as its child, so that the figure
+    gets the caption and alt text the cell gives it. A notebook is read as an include is:
+    only from inside the project, only a regular file, at most MAX_BYTES. One that cannot be
+    read, or has no such cell, leaves the shortcode as it was: Quarto would say why."""
+    words = block.content.split()
+    name, _, cell = (words[0].strip("\"'") if words else "").partition("#")
+    if not cell or not name.endswith(".ipynb"):
+        return block
+    target = root / name.lstrip("/") if name.startswith("/") else path.parent / name
+    key = real_path(target)
+    if key not in notebooks:
+        notebooks[key] = _notebook(target, root)
+    notebook = notebooks[key]
+    found = notebook_cell(notebook, cell, block.location) if notebook else None
+    return replace(block, children=(found,)) if found else block
+
+
+def _notebook(target: Path, root: Path) -> Notebook | None:
+    if not is_inside(target, root):
+        return None
+    try:
+        return read_notebook(read_capped(target, MAX_BYTES, "a notebook"))
+    except ReviewerError:
+        return None
 
 
 def _problem(code: str, message: str, where: Location) -> Document:

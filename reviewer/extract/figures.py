@@ -3,15 +3,17 @@
 Quarto's rules, followed here: an image with a `#fig-` id; a `::: {#fig-}` div, whose caption is
 its last paragraph when it has more than one block and its `fig-cap` attribute otherwise; a code
 cell labelled `fig-`, with `fig-cap`/`fig-alt`/`fig-subcap` options (sub-figures get the ids
-Quarto gives them, `<label>-1`, `<label>-2`, ...); an `{{< embed nb.ipynb#fig-x >}}`."""
+Quarto gives them, `<label>-1`, `<label>-2`, ...); an `{{< embed nb.ipynb#fig-x >}}`, whose
+options are those of the notebook cell it names, when the load stage could read it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reviewer.model import Attrs, Block, BlockKind, Figure, FigureKind, Location, RichText
-from reviewer.parse.cells import Cell, Expr
+from reviewer.parse.cells import Cell, Expr, parse_cell
 from reviewer.parse.inline import InlineImage, analyze, fold, plain_text
 
 CODE_HEAD_LINES = 8
@@ -86,18 +88,18 @@ def div_figure(block: Block, place: Place) -> Figure:
 def _shows(blocks: tuple[Block, ...]) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
     """The image paths, or the kind and first lines of the code, that a figure div holds."""
     images: list[str] = []
-    for block in _walk(blocks):
+    for block in walk_blocks(blocks):
         if block.kind is BlockKind.PARAGRAPH and "](" in block.content:
             images.extend(_image_paths(block.content))
     if images:
         return tuple(images), None, ()
-    for block in _walk(blocks):
+    for block in walk_blocks(blocks):
         if block.kind is BlockKind.CODE:
             return (), _code_kind(block.info), _head(block.content)
     return (), None, ()
 
 
-def _walk(blocks: tuple[Block, ...]) -> list[Block]:
+def walk_blocks(blocks: tuple[Block, ...]) -> list[Block]:
     """Every block, in reading order; a loop, as divs may nest thousands deep."""
     out: list[Block] = []
     stack = list(reversed(blocks))
@@ -181,3 +183,34 @@ def embed_figure(args: str, place: Place) -> Figure | None:
         section=place.section,
         order=place.order,
     )
+
+
+def complete_embeds(figures: Sequence[Figure], blocks: tuple[Block, ...]) -> list[Figure]:
+    """`figures`, each embedded one completed from the notebook cell that the load stage
+    attached to its shortcode: caption, alt text, code and sub-figures, as the cell gives
+    them. An embed whose notebook could not be read stays as it was."""
+    if not any(figure.embedded_from for figure in figures):
+        return list(figures)
+    cells = {
+        block.location: block.children[0]
+        for block in walk_blocks(blocks)
+        if block.kind is BlockKind.SHORTCODE and block.children
+    }
+    out: list[Figure] = []
+    for figure in figures:
+        cell = cells.get(figure.location) if figure.embedded_from else None
+        out.extend(_embedded(figure, cell) if cell else [figure])
+    return out
+
+
+def _embedded(figure: Figure, block: Block) -> list[Figure]:
+    cell = parse_cell(block.info, block.content)
+    if cell is None or figure.id is None:
+        return [figure]
+    # The shortcode names the figure; a cell found by its cell id may carry another label.
+    cell = replace(cell, options={**cell.options, "label": figure.id})
+    place = Place(figure.location, figure.order, figure.section, figure.when_format, figure.parent)
+    return [
+        replace(found, embedded_from=figure.embedded_from)
+        for found in cell_figures(block, cell, place)
+    ]
