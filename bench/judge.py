@@ -57,7 +57,8 @@ from reviewer.cli import main as review_main
 from reviewer.judge.chat import ChatCall, ChatReply
 from reviewer.judge.llm import LLMJudge, Settings
 from reviewer.judge.request import load_prompts
-from reviewer.pipeline import judge_requests, plan
+from reviewer.pipeline import judge_requests
+from reviewer.project import plan
 
 MODEL = "gpt-4.1-mini"  # the default model; the fake server answers any name
 

@@ -1,8 +1,12 @@
-"""Load stage, book level: which chapters to review and in what order.
+"""Load stage, project level: which chapters a project has, in what order, and whether Quarto
+resolves cross-references across them.
 
 A `_quarto.yml` with a `book:` key gives the reading order (`chapters`, with `part` entries,
-then `appendices`). A folder without one is read as every `.qmd` in it, in path order, leaving
-out partials (`_name.qmd`, which are meant to be included) and hidden or `_` folders.
+then `appendices`), and a book resolves `@fig-x` across its chapters. A website (`project:
+type: website`, or a `website:` key) reads in the order of its sidebar, then its navbar, then
+every other page; like a plain project, it renders each page alone, so a reference resolves
+only within its page. A folder without `_quarto.yml` is read as every `.qmd` in it, in path
+order, leaving out partials (`_name.qmd`, meant to be included) and hidden or `_` folders.
 
 Listing never opens a file and never follows a symlinked folder, so FIFOs and symlink loops in
 the book cannot hang it: they are listed like chapters, and reading them is the SRC005 finding
@@ -30,6 +34,12 @@ class Book:
     root: Path
     chapters: tuple[Path, ...]
     missing: tuple[str, ...] = ()  # chapters the config lists that are not .qmd files on disk
+    kind: str = "folder"  # book, website, default (a project of pages) or folder (no config)
+
+    @property
+    def shared(self) -> bool:
+        """Whether references resolve across its files (a book; a folder read as one)."""
+        return self.kind in ("book", "folder")
 
 
 def find_project_root(start: Path) -> Path | None:
@@ -47,14 +57,15 @@ def open_book(target: Path) -> Book:
     config = target if named or target.is_file() else target / PROJECT_FILE
     root = config.parent
     # lexists: a project file that is a FIFO or a loop is an error that says so, not ignored.
-    entries = _book_entries(config) if os.path.lexists(config) else None
-    if entries is None:
+    data = _read_config(config) if os.path.lexists(config) else None
+    kind, entries = _project_entries(data)
+    if kind != "book":
         chapters = tuple(_all_chapters(root))
         if not chapters:
             raise ReviewerError(
                 f"{display_path(root)}: no .qmd files here; give a chapter or a book folder"
             )
-        return Book(root, chapters)
+        return Book(root, _in_order(root, entries, chapters), kind=kind)
     found = [root / entry for entry in entries]
     chapters = tuple(p for p in found if p.suffix in CHAPTER_SUFFIXES and _present(p))
     missing = tuple(
@@ -64,18 +75,48 @@ def open_book(target: Path) -> Book:
         raise ReviewerError(
             f"{display_path(config)}: none of the chapters it lists exist as .qmd files"
         )
-    return Book(root, chapters, missing)
+    return Book(root, chapters, missing, "book")
 
 
-def _book_entries(config: Path) -> list[str] | None:
-    data = _read_config(config)
-    book = data.get("book") if isinstance(data, dict) else None
-    if not isinstance(book, dict):
-        return None
+def _project_entries(data: Any) -> tuple[str, list[str]]:
+    """The project's kind and the files its configuration lists, in reading order."""
+    if not isinstance(data, dict):
+        return "folder", []
+    project = data.get("project")
+    declared = project.get("type") if isinstance(project, dict) else None
+    book, website = data.get("book"), data.get("website")
     entries: list[str] = []
-    for key in ("chapters", "appendices"):
-        _flatten(book.get(key), entries)
-    return entries
+    if isinstance(book, dict) and declared in (None, "book"):
+        for key in ("chapters", "appendices"):
+            _flatten(book.get(key), entries)
+        return "book", entries
+    if declared == "website" or isinstance(website, dict):
+        if isinstance(website, dict):
+            for key in ("sidebar", "navbar"):
+                _pages(website.get(key), entries)
+        return "website", entries
+    return "default", entries
+
+
+def _pages(items: Any, out: list[str]) -> None:
+    """Every page a sidebar or navbar links to, depth first: `contents`, `section`, `menu`,
+    `left` and `right` lists, `href` and `file` keys, and bare strings naming a page."""
+    if isinstance(items, str):
+        if items.endswith(CHAPTER_SUFFIXES) and "*" not in items:
+            out.append(items)
+    elif isinstance(items, list):
+        for item in items:
+            _pages(item, out)
+    elif isinstance(items, dict):
+        for key in ("href", "file", "section", "contents", "menu", "left", "right"):
+            _pages(items.get(key), out)
+
+
+def _in_order(root: Path, entries: list[str], chapters: tuple[Path, ...]) -> tuple[Path, ...]:
+    """The listed pages first, in their order, then every other one in path order."""
+    listed = {os.path.normpath(root / entry.lstrip("/")): n for n, entry in enumerate(entries)}
+    rank = {c: listed.get(os.path.normpath(c), len(listed)) for c in chapters}
+    return tuple(sorted(chapters, key=lambda c: rank[c]))
 
 
 def _present(path: Path) -> bool:

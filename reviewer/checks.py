@@ -6,8 +6,8 @@ resolves to a figure in another chapter when a book is reviewed."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewer.images import outside
@@ -21,6 +21,7 @@ from reviewer.model import (
     Verdict,
 )
 from reviewer.rules import rule
+from reviewer.selection import RuleSet
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class CheckSettings:
     far_after: int = 30  # lines a figure may sit below its first reference
     far_before: int = 5  # lines a figure may sit above its first reference
     score_below: int | None = None  # judged scores below this get NAR004 (--fail-on score<N)
+    rules: RuleSet = field(default_factory=RuleSet)
 
 
 def check(
@@ -35,17 +37,20 @@ def check(
     pairings: Sequence[Sequence[Pairing]],
     settings: CheckSettings,
     root: Path | None = None,
+    outside: Outside | None = None,
 ) -> list[list[Finding]]:
     """Findings per extraction, sorted by line. `root` is the project folder, the only place
-    local images are read from."""
+    local images are read from; `outside` is what the other pages of a website hold."""
+    outside = outside or Outside()
     defined = {f.id for ex in extractions for f in ex.figures if f.id}
     referenced = {ref.target for ex in extractions for ref in ex.references}
+    referenced |= outside.referenced
     every_figure = [f for ex in extractions for f in ex.figures]
     duplicates = {id(fig): found for fig, found in _duplicates(every_figure)}
     result = []
     for ex, pairs in zip(extractions, pairings, strict=True):
         found = list(ex.problems)
-        found += _undefined(ex, defined)
+        found += _undefined(ex, defined, outside.defined)
         found += [duplicates[id(f)] for f in ex.figures if id(f) in duplicates]
         by_id = {p.figure.id: p for p in pairs if p.figure.id}
         for pairing in pairs:
@@ -54,6 +59,16 @@ def check(
         found.sort(key=lambda f: (f.location.path != ex.path, f.location.path, f.location.line))
         result.append(found)
     return result
+
+
+@dataclass(frozen=True)
+class Outside:
+    """A website page's view of the other pages: Quarto renders each page alone, so their
+    figures cannot be referenced from it (REF005), but a figure they reference is not one the
+    site never mentions (no FIG001)."""
+
+    defined: Mapping[str, str] = field(default_factory=dict)  # id -> the page defining it
+    referenced: frozenset[str] = frozenset()
 
 
 def finding(
@@ -81,8 +96,8 @@ def _figure_checks(
     settings: CheckSettings,
 ) -> Iterator[Finding]:
     figure = pairing.figure
-    if figure.embedded_from:
-        return  # caption and alt live in the notebook it comes from
+    if figure.embedded_from or figure.bare:
+        return  # an embed's caption and alt live in its notebook; a bare image is no figure
     yield from _id_checks(figure, referenced, pairing)
     yield from _text_checks(figure, by_id)
     yield from _placement(pairing, settings)
@@ -93,13 +108,13 @@ def _id_checks(figure: Figure, referenced: set[str], pairing: Pairing) -> Iterat
     if fid is None:
         yield _no_id(figure)
         return
-    if fid != fid.lower() or "_" in fid:
+    if "_" in fid:  # Quarto's documentation warns against '_' only; case is the author's
         yield finding(
             "FIG005",
-            f"id '{fid}' should be lower-case with '-' instead of '_'",
+            f"id '{fid}' contains '_', which can break LaTeX output; use '-'",
             where,
             fid,
-            suggestion=fid.lower().replace("_", "-"),
+            suggestion=fid.replace("_", "-"),
         )
     if fid not in referenced:
         if figure.parent is None or figure.parent not in referenced:
@@ -178,9 +193,17 @@ def _placement(pairing: Pairing, settings: CheckSettings) -> Iterator[Finding]:
         )
 
 
-def _undefined(ex: Extraction, defined: set[str]) -> Iterator[Finding]:
+def _undefined(ex: Extraction, defined: set[str], outside: Mapping[str, str]) -> Iterator[Finding]:
     for ref in ex.references:
-        if ref.target not in defined:
+        if ref.target in defined:
+            continue
+        if ref.target in outside:
+            message = (
+                f"{ref.written} is defined on another page, {outside[ref.target]}; Quarto "
+                f"renders it as ?{ref.written} unless a post-render step links it"
+            )
+            yield finding("REF005", message, ref.location, ref.target)
+        else:
             yield finding(
                 "REF001",
                 f"{ref.written} refers to a figure that is not defined in what was reviewed",
@@ -216,7 +239,7 @@ _NARRATIVE = {
 
 def low_score(pairing: Pairing, judgment: Judgment, below: int | None) -> Finding | None:
     """NAR004 when `--fail-on score<N` is set and the judged score is below N."""
-    if below is None or judgment.score is None or judgment.score >= below:
+    if pairing.figure.bare or below is None or judgment.score is None or judgment.score >= below:
         return None
     where = pairing.intro.location if pairing.intro else pairing.figure.location
     message = f"judged {judgment.score}/5, below the --fail-on threshold score<{below}"
@@ -225,7 +248,7 @@ def low_score(pairing: Pairing, judgment: Judgment, below: int | None) -> Findin
 
 def narrative(pairing: Pairing, judgment: Judgment) -> Finding | None:
     """A finding for a judgment that says the prose falls short, placed on the paragraph."""
-    if judgment.verdict not in _NARRATIVE or pairing.intro is None:
+    if judgment.verdict not in _NARRATIVE or pairing.intro is None or pairing.figure.bare:
         return None
     code, what = _NARRATIVE[judgment.verdict]
     name = f"@{pairing.figure.id}" if pairing.figure.id else "the figure"

@@ -158,6 +158,9 @@ def _review(
             "still written (with -o - or -f concise|github, only the counts are printed).",
         ),
     ] = False,
+    select: options.Select = None,
+    ignore: options.Ignore = None,
+    severity: options.SeverityOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
     version: Annotated[
         bool,
@@ -183,8 +186,12 @@ def _review(
         "max_cost": max_cost,
         "prompts": prompts and str(prompts),
         "vision": vision,
+        "select": select,
+        "ignore": ignore,
+        "severity": severity,
     }
-    from reviewer.pipeline import dry_run, plan, review  # not needed for --help
+    from reviewer.pipeline import dry_run, review  # not needed for --help
+    from reviewer.project import plan
 
     settings = load_config(paths[0], overrides, explicit=config)
     known = _known(baseline)  # read first: a bad baseline should cost no LLM call

@@ -23,7 +23,7 @@ from reviewer.judge.build import build_stage
 from reviewer.judge.cost import PRICES_DATE
 from reviewer.judge.mode import Mode, off
 from reviewer.judge.openai_chat import OpenAIBatches
-from reviewer.pipeline import plan
+from reviewer.project import plan
 from reviewer.render import Format
 
 app = typer.Typer(

@@ -7,15 +7,17 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reviewer import selection
 from reviewer.checks import CheckSettings
 from reviewer.errors import ReviewerError
 from reviewer.judge.cost import DEFAULT_PRICES, Price
 from reviewer.model import Severity
+from reviewer.selection import RuleSet
 
 CONFIG_FILE = "reviewer.toml"
 
@@ -170,6 +172,7 @@ class Config:
     batch_max_bytes: int = 200 * 1024 * 1024
     prices: Mapping[str, Price] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     source: Path | None = field(default=None, compare=False)  # the reviewer.toml read, if any
+    rules: RuleSet = field(default_factory=RuleSet)
 
     @property
     def endpoint_url(self) -> str:
@@ -177,7 +180,7 @@ class Config:
 
     @property
     def checks(self) -> CheckSettings:
-        return CheckSettings(self.far_after, self.far_before, self.gate.score_below)
+        return CheckSettings(self.far_after, self.far_before, self.gate.score_below, self.rules)
 
     @property
     def gate(self) -> FailOn:
@@ -202,8 +205,10 @@ def load_config(
     values: dict[str, Any] = {}
     origin: dict[str, str] = {}  # key -> where its value came from, for error messages
     prices = dict(DEFAULT_PRICES)
+    data: dict[str, Any] = {}
     if path is not None:
         data = _read_toml(path)
+        _known_keys(data, path)
         for key, value in _from_toml(data).items():
             values[key], origin[key] = value, f"{path}: {CONFIG_KEYS[key][1]}"
         prices.update(_prices(data, path))
@@ -211,10 +216,53 @@ def load_config(
     for key, (_, _, var) in CONFIG_KEYS.items():
         if env.get(var):
             values[key], origin[key] = env[var], f"environment variable {var}"
-    for key, value in (overrides or {}).items():
+    given = dict(overrides or {})
+    rule_options = {key: given.pop(key, None) for key in _RULE_OPTIONS}
+    for key, value in given.items():
         if value is not None:
             values[key], origin[key] = value, f"option --{key.replace('_', '-')}"
-    return Config(**_validated(values, origin), prices=prices, source=path)
+    try:
+        rules = selection.from_config(data.get("rules", {}), path, rule_options)
+    except ValueError as err:
+        raise ReviewerError(str(err)) from None
+    return Config(**_validated(values, origin), prices=prices, source=path, rules=rules)
+
+
+_RULE_OPTIONS = ("select", "ignore", "severity")
+
+
+def _known_keys(data: dict[str, Any], path: Path) -> None:
+    """Every table and key of reviewer.toml is one this version reads: a typo (`fial_on`,
+    `[ckecks]`) is an error naming it, never a setting silently ignored."""
+    tables: dict[str | None, set[str]] = {}
+    for table, key, _ in CONFIG_KEYS.values():
+        tables.setdefault(table, set()).add(key)
+    tables["rules"] = {*selection.KEYS, *(k.replace("-", "_") for k in selection.KEYS)}
+    names = [*sorted(t for t in tables if t), "prices"]
+    for name, value in data.items():
+        if name == "prices":
+            continue
+        if not isinstance(value, dict):
+            _known(name, tables[None], path, f"key '{name}'")
+        else:
+            _known(name, names, path, f"table [{name}]", "[{}]")
+            for key in value:
+                _known(key, tables.get(name, set()), path, f"key '{key}' in [{name}]")
+
+
+def _known(word: str, choices: Iterable[str], path: Path, what: str, shown: str = "'{}'") -> None:
+    if word not in choices:
+        raise ReviewerError(
+            f"{path}: unknown {what}{_closest(word, choices, shown)}; config.example.toml "
+            "lists every key"
+        )
+
+
+def _closest(word: str, choices: Iterable[str], shown: str) -> str:
+    from difflib import get_close_matches
+
+    close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {shown.format(close[0])}?)" if close else ""
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

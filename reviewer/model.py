@@ -127,6 +127,13 @@ class Figure:
     def conditional(self) -> bool:
         return self.when_format is not None
 
+    @property
+    def bare(self) -> bool:
+        """Neither an id nor a caption, and not a panel of another figure: Quarto renders such
+        an image or plot as a plain image, not as a figure, so no figure finding applies."""
+        no_caption = self.caption is None or not self.caption.source.strip()
+        return self.id is None and no_caption and self.parent is None
+
 
 @dataclass(frozen=True)
 class Paragraph:
@@ -210,14 +217,22 @@ class Finding:
 
 @dataclass(frozen=True)
 class Suppression:
-    """What a `<!-- review: ignore CODE ... -->` comment covers: those codes (no codes means
-    every code) on the block it stands before."""
+    """What a `<!-- review: ... -->` comment covers: `ignore CODES` the block after it,
+    `off CODES` ... `on` the lines between, `ignore-file CODES` its whole file. Without codes it
+    covers every code; words naming no rule are kept in `unknown` (SRC009) and cover nothing."""
 
     codes: frozenset[str]
     target: Location
+    comment: Location | None = None  # the comment itself, where SRC009 and SRC010 are placed
+    unknown: tuple[str, ...] = ()
+    form: str = "ignore"  # ignore, off or ignore-file
+
+    @property
+    def every(self) -> bool:
+        return not self.codes and not self.unknown
 
     def covers(self, code: str) -> bool:
-        return not self.codes or code in self.codes
+        return self.every or code in self.codes
 
 
 # -- judge stage -------------------------------------------------------------------------------
@@ -284,11 +299,20 @@ class FigureAudit:
 
 
 @dataclass(frozen=True)
+class CrossReference:
+    """A reference to a figure another chapter of the book defines: resolved, not a finding."""
+
+    reference: Reference
+    defined_in: str  # the chapter defining the figure, as reports show paths
+
+
+@dataclass(frozen=True)
 class FileAudit:
     path: str
     title: str | None
     figures: tuple[FigureAudit, ...]
     findings: tuple[Finding, ...]
+    elsewhere: tuple[CrossReference, ...] = ()
 
 
 @dataclass(frozen=True)

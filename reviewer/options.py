@@ -96,3 +96,38 @@ PromptsDir = Annotated[
         rich_help_panel=LLM,
     ),
 ]
+
+RULES = "Rules"
+
+Select = Annotated[
+    str | None,
+    typer.Option(
+        "--select",
+        metavar="CODES",
+        help="Run only these rules: codes, names or prefixes, comma-separated (FIG,REF001,"
+        "missing-alt; ALL). Replaces reviewer.toml's [rules] select. Default: ALL.",
+        rich_help_panel=RULES,
+    ),
+]
+
+Ignore = Annotated[
+    str | None,
+    typer.Option(
+        "--ignore",
+        metavar="CODES",
+        help="Leave out these rules (codes, names or prefixes, comma-separated), on top of "
+        "reviewer.toml's [rules] ignore.",
+        rich_help_panel=RULES,
+    ),
+]
+
+SeverityOption = Annotated[
+    str | None,
+    typer.Option(
+        "--severity",
+        metavar="CODE=LEVEL",
+        help="Change rules' severities, e.g. FIG003=info,REF002=error (error, warning, info); "
+        "on top of reviewer.toml's [rules.severity]. The exit code follows the new ones.",
+        rich_help_panel=RULES,
+    ),
+]

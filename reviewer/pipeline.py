@@ -5,21 +5,20 @@ reviewed together, in reading order."""
 
 from __future__ import annotations
 
-import os
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reviewer.book import PROJECT_FILE, Book, find_project_root, open_book
-from reviewer.checks import CheckSettings, check, finding, low_score, narrative
+from reviewer.checks import CheckSettings, Outside, check, finding, low_score, narrative
 from reviewer.errors import ReviewerError
 from reviewer.extract import extract
-from reviewer.gate import suppress
+from reviewer.gate import gate, select
 from reviewer.judge.mode import NO_LLM, Unjudged
 from reviewer.load import display_path, load_chapter
 from reviewer.model import (
+    CrossReference,
     Extraction,
     FigureAudit,
     FileAudit,
@@ -31,6 +30,7 @@ from reviewer.model import (
     Usage,
 )
 from reviewer.pair import pair
+from reviewer.project import Plan
 
 if TYPE_CHECKING:  # the judge stage is imported only when a run judges
     from reviewer.judge.build import Stage
@@ -40,45 +40,6 @@ if TYPE_CHECKING:  # the judge stage is imported only when a run judges
 Progress = Callable[[int, int, str], None]
 
 
-@dataclass(frozen=True)
-class Plan:
-    """What to review: chapters in reading order, the project folder they belong to, and
-    problems found in the book's configuration itself."""
-
-    chapters: tuple[Path, ...]
-    root: Path | None
-    config_path: Path | None = None
-    config_problems: tuple[Finding, ...] = ()
-    book: bool = False
-
-
-def plan(paths: Sequence[Path]) -> Plan:
-    if len(paths) == 1 and (paths[0].is_dir() or paths[0].name == PROJECT_FILE):
-        return _book_plan(open_book(paths[0]))
-    for path in paths:
-        # lexists: a symlink loop or a dangling link is reported when read, by what it is.
-        if not os.path.lexists(path):
-            raise ReviewerError(f"{display_path(path)}: no such file; check the path")
-        if path.is_dir():
-            raise ReviewerError(
-                f"{display_path(path)}: give a folder on its own (book mode), or only .qmd files"
-            )
-    return Plan(tuple(paths), find_project_root(paths[0]))
-
-
-def _book_plan(book: Book) -> Plan:
-    config = book.root / PROJECT_FILE
-    problems = tuple(
-        finding(
-            "SRC005",
-            f"chapter {entry} is listed in {PROJECT_FILE} but does not exist",
-            Location(display_path(config), 1, 1),
-        )
-        for entry in book.missing
-    )
-    return Plan(book.chapters, book.root, config, problems, book=True)
-
-
 def review(
     target: Plan,
     settings: CheckSettings,
@@ -86,9 +47,8 @@ def review(
     progress: Progress | None = None,
     judge_progress: StageProgress | None = None,
 ) -> Report:
-    extractions, unreadable = _extract_all(target, progress)
-    pairings = pair(extractions)
-    findings = check(extractions, pairings, settings, target.root)
+    read = _read(target, settings, progress)
+    extractions, pairings = read.extractions, read.pairings
     if isinstance(judging, Unjudged):
         judgments = [Judgment.skipped(judging.reason)] * sum(map(len, pairings))
         usage, note, error = Usage(), judging.note, None
@@ -99,21 +59,75 @@ def review(
         judgments, tally = judge_all(requests, judging.judge, judging.budget, judge_progress)
         usage, note, error = tally.usage(), _note(judging, judgments, tally), tally.fatal
     verdicts = iter(judgments)
+    judged = not isinstance(judging, Unjudged)
     files = [
-        _file_audit(ex, [FigureAudit(p, next(verdicts)) for p in pairs], found, settings)
-        for ex, pairs, found in zip(extractions, pairings, findings, strict=True)
+        _file_audit(ex, [FigureAudit(p, next(verdicts)) for p in pairs], found, settings, judged)
+        for ex, pairs, found in zip(extractions, pairings, read.findings, strict=True)
     ]
+    files = [replace(f, elsewhere=cross) for f, cross in zip(files, read.elsewhere, strict=True)]
     if target.config_problems and target.config_path:
         config = display_path(target.config_path)
-        files.append(FileAudit(config, "Book configuration", (), target.config_problems))
+        problems = select(target.config_problems, settings.rules)
+        files.append(FileAudit(config, "Book configuration", (), problems))
+    unreadable = [replace(u, findings=select(u.findings, settings.rules)) for u in read.unreadable]
     return Report(tuple(files + unreadable), usage, note, error)
 
 
+@dataclass
+class _Read:
+    """The reported chapters, paired and checked within their scope of resolution."""
+
+    extractions: list[Extraction] = field(default_factory=list)
+    pairings: list[list[Pairing]] = field(default_factory=list)
+    findings: list[list[Finding]] = field(default_factory=list)
+    elsewhere: list[tuple[CrossReference, ...]] = field(default_factory=list)
+    unreadable: list[FileAudit] = field(default_factory=list)
+
+
+def _read(target: Plan, settings: CheckSettings, progress: Progress | None) -> _Read:
+    """Read everything the plan reads, pair and check each scope (the whole book, or each
+    page alone), and keep what the plan reports."""
+    everything, reported, unreadable = _extract_all(target, progress)
+    defined = {f.id: ex.path for ex in everything for f in ex.figures if f.id}
+    scopes = [everything] if target.shared else [[ex] for ex in everything]
+    read = _Read(unreadable=unreadable)
+    for scope in scopes:
+        outside = None if target.shared else _outside(everything, scope[0], defined)
+        pairings = pair(scope)
+        checked = check(scope, pairings, settings, target.root, outside)
+        for ex, pairs, found in zip(scope, pairings, checked, strict=True):
+            if id(ex) in reported:
+                read.extractions.append(ex)
+                read.pairings.append(pairs)
+                read.findings.append(found)
+                read.elsewhere.append(_cross(ex, defined))
+    return read
+
+
+def _outside(everything: list[Extraction], page: Extraction, defined: dict[str, str]) -> Outside:
+    own = {f.id for f in page.figures if f.id}
+    return Outside(
+        {fid: path for fid, path in defined.items() if path != page.path and fid not in own},
+        frozenset(r.target for ex in everything if ex is not page for r in ex.references),
+    )
+
+
+def _cross(ex: Extraction, defined: dict[str, str]) -> tuple[CrossReference, ...]:
+    return tuple(
+        CrossReference(ref, defined[ref.target])
+        for ref in ex.references
+        if defined.get(ref.target, ex.path) != ex.path
+    )
+
+
 def _file_audit(
-    ex: Extraction, audits: list[FigureAudit], found: list[Finding], settings: CheckSettings
+    ex: Extraction,
+    audits: list[FigureAudit],
+    found: list[Finding],
+    settings: CheckSettings,
+    judged: bool,
 ) -> FileAudit:
-    """One chapter's audit: its findings, those the judgments add, and the source's
-    suppressions applied to all of them."""
+    """One chapter's audit: its findings and those the judgments add, through the gate."""
     told = [
         f
         for a in audits
@@ -123,7 +137,7 @@ def _file_audit(
         )
         if f
     ]
-    marked = suppress((*found, *told), ex.suppressions, ex.figures)
+    marked = gate((*found, *told), ex, settings.rules, judged)
     return FileAudit(ex.path, ex.title, tuple(audits), marked)
 
 
@@ -141,8 +155,8 @@ def _requests(
 
 def judge_requests(target: Plan, progress: Progress | None = None) -> list[JudgeRequest]:
     """What the LLM stage would be asked about each figure, in reading order."""
-    extractions, _ = _extract_all(target, progress)
-    return _requests(extractions, pair(extractions), target)
+    read = _read(target, CheckSettings(), progress)
+    return _requests(read.extractions, read.pairings, target)
 
 
 def dry_run(target: Plan, stage: Stage, progress: Progress | None = None) -> Estimate:
@@ -162,25 +176,31 @@ def _note(stage: Stage, judgments: list[Judgment], tally: Tally) -> str:
 
 def _extract_all(
     target: Plan, progress: Progress | None
-) -> tuple[list[Extraction], list[FileAudit]]:
-    """Extract every chapter in reading order. In book mode a chapter that cannot be read is
-    a finding and the others go on; a chapter named on its own is an error."""
+) -> tuple[list[Extraction], set[int], list[FileAudit]]:
+    """Extract every chapter the plan reads, in reading order, and say which are reported. In
+    book mode a chapter that cannot be read is a finding and the others go on; a chapter
+    named on its own is an error; a chapter read only for context is passed over."""
     extractions: list[Extraction] = []
+    reported: set[int] = set()
     unreadable: list[FileAudit] = []
     order = 0
-    for n, path in enumerate(target.chapters, start=1):
+    for n, path in enumerate(target.order, start=1):
         if progress:
-            progress(n, len(target.chapters), display_path(path))
+            progress(n, len(target.order), display_path(path))
         try:
             document = load_chapter(path, target.root)
         except ReviewerError as err:
+            if not target.reports(path):
+                continue
             if not target.book:
                 raise
             unreadable.append(_unreadable(path, str(err)))
             continue
         extraction, order = extract(document, order)
         extractions.append(extraction)
-    return extractions, unreadable
+        if target.reports(path):
+            reported.add(id(extraction))
+    return extractions, reported, unreadable
 
 
 def _unreadable(path: Path, message: str) -> FileAudit:

@@ -35,9 +35,10 @@ RULES: tuple[Rule, ...] = (
         "FIG002",
         "missing-caption",
         _E,
-        "Figure has no caption.",
-        "Quarto numbers a cross-referenced figure only when it has a caption, and readers "
-        "skimming a chapter read captions first.",
+        "Cross-referenced figure (it has a `fig-` id) has no caption.",
+        "Quarto numbers the figure but shows no caption under it, and readers skimming a "
+        "chapter read captions first. An image or plot with neither id nor caption is not "
+        "checked: Quarto renders it as a plain image, not a figure.",
         "![Training loss falls after warm-up.](loss.png){#fig-loss}",
     ),
     Rule(
@@ -62,9 +63,10 @@ RULES: tuple[Rule, ...] = (
         "FIG005",
         "id-style",
         _W,
-        "Figure id is not lower-case or contains '_'.",
-        "Quarto ids are case-sensitive and '_' breaks some LaTeX and EPUB outputs; books keep "
-        "ids lower-case with '-' so references stay predictable.",
+        "Figure id contains '_'.",
+        "Quarto's cross-reference guide warns that '_' in labels and ids can break PDF output "
+        "through LaTeX. Upper case is not flagged: Quarto resolves ids case-sensitively and "
+        "renders them fine.",
         "#fig-ml_lifecycle -> #fig-ml-lifecycle",
     ),
     Rule(
@@ -125,6 +127,17 @@ RULES: tuple[Rule, ...] = (
         "Figure is referenced only from captions, tables or footnotes, never from prose.",
         "No paragraph introduces the figure, so nothing tells the reader what to look at.",
         "Cite the figure from a body paragraph that explains it.",
+    ),
+    Rule(
+        "REF005",
+        "cross-page-reference",
+        _I,
+        "Reference to a figure defined on another page of a website or plain project.",
+        "Quarto resolves cross-references across chapters only in a book; a website renders "
+        "each page alone, so the reference shows as '?@fig-x' unless a post-render step links "
+        "it (some books do). It is reported as information, not as an undefined reference.",
+        "Link to the figure: [the map](other-page.qmd#fig-map); or make the project a book; "
+        "or raise the severity in reviewer.toml if your site has no such step.",
     ),
     Rule(
         "SRC001",
@@ -201,6 +214,25 @@ RULES: tuple[Rule, ...] = (
         "Keep the book's images inside the project, e.g. `![...](/images/plot.png)`.",
     ),
     Rule(
+        "SRC009",
+        "unknown-suppression-code",
+        _E,
+        "A `<!-- review: ... -->` comment names a code or rule that does not exist.",
+        "A mistyped code must not silence anything: the comment suppresses only the codes it "
+        "names correctly, so a typo would otherwise leave the author believing a finding was "
+        "dealt with.",
+        "<!-- review: ignore FIG03 -->  ->  <!-- review: ignore FIG003 -->",
+    ),
+    Rule(
+        "SRC010",
+        "unused-suppression",
+        _W,
+        "A `<!-- review: ... -->` comment suppresses nothing (like ruff's RUF100).",
+        "The finding it was written for is gone, or it stands before the wrong block; left in, "
+        "it would silently hide a new finding there later.",
+        "Delete the comment, or move it to just above the figure or paragraph it is meant for.",
+    ),
+    Rule(
         "NAR001",
         "prose-contradicts-figure",
         _E,
@@ -241,3 +273,35 @@ BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 
 def rule(code: str) -> Rule:
     return BY_CODE[code]
+
+
+BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
+FAMILIES = ("FIG", "REF", "SRC", "NAR")
+
+
+def codes_for(word: str, prefixes: bool = True) -> frozenset[str] | None:
+    """The codes a selector names, as ruff reads them: a code (`FIG003`), a rule's name
+    (`missing-alt`), and with `prefixes` a prefix of codes (`FIG`, `FIG00`) or `ALL`; None
+    when it names none. Suppression comments take whole codes and names only."""
+    text = word.strip()
+    upper = text.upper()
+    if text.lower() in BY_NAME:
+        return frozenset({BY_NAME[text.lower()].code})
+    if not prefixes:
+        return frozenset({upper}) if upper in BY_CODE else None
+    if upper == "ALL":
+        return frozenset(BY_CODE)
+    if upper[:3] in FAMILIES:
+        found = frozenset(code for code in BY_CODE if code.startswith(upper))
+        return found or None
+    return None
+
+
+def did_you_mean(word: str) -> str:
+    """` (did you mean 'FIG003'?)` for the closest code or name, or nothing."""
+    from difflib import get_close_matches
+
+    choices = [*BY_CODE, *BY_NAME]
+    probe = word.upper() if word[:3].upper() in FAMILIES else word.lower()
+    close = get_close_matches(probe, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -14,7 +14,8 @@ from reviewer.checks import CheckSettings
 from reviewer.extract import extract
 from reviewer.load import load_chapter
 from reviewer.model import Pairing, Report
-from reviewer.pipeline import plan, review
+from reviewer.pipeline import review
+from reviewer.project import plan
 
 from .conftest import FIXTURES
 

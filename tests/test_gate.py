@@ -10,8 +10,9 @@ import pytest
 
 from reviewer.config import FailOn
 from reviewer.errors import ReviewerError
-from reviewer.gate import suppress
+from reviewer.gate import gate
 from reviewer.model import (
+    Extraction,
     Figure,
     FigureKind,
     Finding,
@@ -20,6 +21,7 @@ from reviewer.model import (
     Severity,
     Suppression,
 )
+from reviewer.selection import RuleSet
 
 from .cliutil import run, write
 from .conftest import ROOT
@@ -66,7 +68,11 @@ def test_a_comment_for_another_code_suppresses_nothing(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "ovens.qmd", SUPPRESSED_FIGURE.replace("ignore FIG003", "ignore FIG004"))
-    assert [s for _, _, s in _statuses(capsys, "ovens.qmd")] == ["active", "active"]
+    assert _statuses(capsys, "ovens.qmd") == [
+        ("FIG003", 6, "active"),
+        ("FIG003", 10, "active"),
+        ("SRC010", 5, "active"),  # and the comment itself is reported as unused
+    ]
 
 
 def test_a_bare_ignore_covers_every_code_and_only_the_next_block(
@@ -98,7 +104,11 @@ def test_a_comment_separated_from_its_figure_by_a_paragraph_does_not_apply(
         "<!-- review: ignore FIG003 -->\n", "<!-- review: ignore FIG003 -->\n\nA word.\n\n"
     )
     write(tmp_path / "ovens.qmd", moved)
-    assert [s for _, _, s in _statuses(capsys, "ovens.qmd")] == ["active", "active"]
+    assert [(c, s) for c, _, s in _statuses(capsys, "ovens.qmd")] == [
+        ("FIG003", "active"),
+        ("FIG003", "active"),
+        ("SRC010", "active"),
+    ]
 
 
 def test_a_comment_inside_a_figure_div_and_on_a_code_cell(
@@ -140,7 +150,8 @@ def test_a_comment_above_a_figure_covers_its_findings_on_the_intro_paragraph() -
         Figure("fig-a", FigureKind.IMAGE, figure_at),
         Figure("fig-b", FigureKind.IMAGE, elsewhere),
     ]
-    marked = suppress([narrative, other], [rule], figures)
+    chapter = Extraction("ch.qmd", None, tuple(figures), (), (), suppressions=(rule,))
+    marked = gate([narrative, other], chapter, RuleSet(), judged=True)
     assert [f.status for f in marked] == [FindingStatus.SUPPRESSED, FindingStatus.ACTIVE]
 
 

@@ -23,7 +23,8 @@ from reviewer.model import (
     Usage,
     Verdict,
 )
-from reviewer.pipeline import plan, review
+from reviewer.pipeline import review
+from reviewer.project import plan
 from reviewer.render import Format, render
 
 from .conftest import ROOT

@@ -29,7 +29,8 @@ from reviewer.model import (
     Usage,
     Verdict,
 )
-from reviewer.pipeline import plan, review
+from reviewer.pipeline import review
+from reviewer.project import plan
 from reviewer.render import Format, html, render, summary
 from reviewer.render.safe_text import code_block, md_text
 

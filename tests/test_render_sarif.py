@@ -143,7 +143,8 @@ def test_github_annotations(tmp_path: Path, capsys: Cap, monkeypatch: pytest.Mon
         "::warning file=book%2C vol 1/crumbs.qmd,line=5,endLine=5,title=FIG003 missing-alt"
         "::figure has no alt text (fig-alt)",
         "::warning file=book%2C vol 1/crumbs.qmd,line=7,endLine=7,title=FIG005 id-style"
-        "::id 'fig-Loaf_1' should be lower-case with '-' instead of '_'%0ASuggestion: fig-loaf-1",
+        "::id 'fig-Loaf_1' contains '_', which can break LaTeX output; use '-'"
+        "%0ASuggestion: fig-Loaf-1",
         "::warning file=book%2C vol 1/crumbs.qmd,line=7,endLine=7,title=FIG001 never-referenced"
         "::@fig-Loaf_1 is never referenced",
         "::warning file=book%2C vol 1/crumbs.qmd,line=7,endLine=7,title=FIG004 alt-equals-caption"

@@ -21,7 +21,8 @@ from reviewer.judge.cache import Cached
 from reviewer.judge.cost import BATCH_DISCOUNT, Price, price_for
 from reviewer.judge.request import JudgeRequest
 from reviewer.judge.stage import Budget, Estimate, StageProgress, estimate_all
-from reviewer.pipeline import Plan, judge_requests, review
+from reviewer.pipeline import judge_requests, review
+from reviewer.project import Plan
 from reviewer.render import Format
 
 Echo = Callable[[str], None]

@@ -25,7 +25,7 @@ def extract(document: Document, order: int = 0) -> tuple[Extraction, int]:
         references=tuple(walker.references),
         paragraphs=tuple(walker.paragraphs),
         problems=document.problems,
-        suppressions=tuple(walker.suppressions),
+        suppressions=tuple(walker.comments.finish()),
     )
     return extraction, walker.order
 

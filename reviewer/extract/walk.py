@@ -7,11 +7,11 @@ introduce a figure; code, comments, raw blocks and front matter are not read at 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from reviewer.extract.comments import Comments
 from reviewer.extract.figures import (
     Place,
     cell_figures,
@@ -27,7 +27,6 @@ from reviewer.model import (
     Location,
     Paragraph,
     Reference,
-    Suppression,
 )
 from reviewer.parse.attrs import parse_attrs
 from reviewer.parse.cells import parse_cell
@@ -55,7 +54,7 @@ class Walker:
         self.figures: list[Figure] = []
         self.paragraphs: list[Paragraph] = []
         self.references: list[Reference] = []
-        self.suppressions: list[Suppression] = []
+        self.comments = Comments()
 
     def next_order(self) -> int:
         self.order += 1
@@ -71,8 +70,9 @@ class Walker:
                 continue
             stack.append((siblings, n + 1, here))
             block = siblings[n]
-            if block.kind is BlockKind.COMMENT and n + 1 < len(siblings):
-                self.suppress(block, siblings[n + 1])
+            if block.kind is BlockKind.COMMENT:
+                following = siblings[n + 1].location if n + 1 < len(siblings) else None
+                self.comments.read(block.content, block.location, following)
             if _table_caption(siblings, n):
                 here = replace(here, container="caption")
             inner = self.block(block, here)
@@ -101,12 +101,6 @@ class Walker:
         else:
             return ctx
         return None
-
-    def suppress(self, comment: Block, following: Block) -> None:
-        found = _IGNORE.search(comment.content)
-        if found:
-            codes = frozenset(_CODE.findall(found.group(1).upper()))
-            self.suppressions.append(Suppression(codes, following.location))
 
     def place(self, location: Location, ctx: _Ctx) -> Place:
         return Place(location, self.next_order(), self.section, ctx.when_format, ctx.figure)
@@ -185,11 +179,6 @@ class Walker:
         when = _when_format(cell.attrs) or ctx.when_format
         place = self.place(block.location, replace(ctx, when_format=when))
         self.figures.extend(cell_figures(block, cell, place))
-
-
-# `<!-- review: ignore FIG004 NAR002 -->`; with no code, every finding on the next block.
-_IGNORE = re.compile(r"<!--\s*review:\s*ignore\b(.*?)-->", re.DOTALL | re.IGNORECASE)
-_CODE = re.compile(r"\b[A-Z]{3}\d{3}\b")
 
 
 def _table_caption(blocks: tuple[Block, ...], n: int) -> bool:

@@ -1,0 +1,113 @@
+"""Gate stage, configuration side: which rules run and how severe each is, read the way ruff
+reads `select`, `ignore`, `per-file-ignores` and a per-rule severity.
+
+A rule that is not selected, or ignored for a file, leaves no finding at all; a severity set
+here replaces the registry's, so the audit, the exit code and SARIF all see the same one."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from reviewer.model import Severity
+from reviewer.rules import BY_CODE, codes_for, did_you_mean
+
+SEVERITIES = tuple(s.value for s in Severity)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    selected: frozenset[str] = frozenset(BY_CODE)
+    per_file: tuple[tuple[str, frozenset[str]], ...] = ()  # (glob, codes ignored there)
+    severities: Mapping[str, Severity] = field(default_factory=dict)
+    base: Path | None = None  # per-file globs are relative to this folder (reviewer.toml's)
+
+    def runs(self, code: str, path: str | None = None) -> bool:
+        if code not in self.selected:
+            return False
+        return path is None or not any(code in codes for codes in self._ignored_at(path))
+
+    def severity(self, code: str) -> Severity:
+        return self.severities.get(code, BY_CODE[code].severity)
+
+    def _ignored_at(self, path: str) -> Iterable[frozenset[str]]:
+        where = _relative(Path(path), self.base)
+        for pattern, codes in self.per_file:
+            if fnmatchcase(where, pattern) or fnmatchcase(PurePosixPath(where).name, pattern):
+                yield codes
+
+
+def _relative(path: Path, base: Path | None) -> str:
+    """Where a finding's file is, relative to the configuration's folder. Only the lexical
+    path: resolving would follow the file's symlinks (and raise on a loop)."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(os.path.abspath(base or Path.cwd())).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def codes(value: Any, where: str) -> frozenset[str]:
+    """The codes a list of selectors names (a list, or a comma-separated string); an unknown
+    selector is an error naming `where` it was written, with the closest code or name."""
+    words = value.split(",") if isinstance(value, str) else value
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise ValueError(f'{where} must be a list of rule codes or names, e.g. ["FIG003"]')
+    found: set[str] = set()
+    for word in (w.strip() for w in words):
+        named = codes_for(word) if word else frozenset()
+        if named is None:
+            raise ValueError(f"{where}: unknown rule '{word}'{did_you_mean(word)}")
+        found |= named
+    return frozenset(found)
+
+
+def severities(value: Any, where: str) -> dict[str, Severity]:
+    """`{"FIG003": "info"}` (or `FIG003=info,REF002=error` on the command line) as severities."""
+    if isinstance(value, str):
+        pairs = [part.partition("=")[::2] for part in value.split(",") if part.strip()]
+        value = {code.strip(): level.strip() for code, level in pairs}
+    if not isinstance(value, dict):
+        raise ValueError(f"{where} must map rule codes to {', '.join(SEVERITIES)}")
+    chosen: dict[str, Severity] = {}
+    for word, level in value.items():
+        if str(level).lower() not in SEVERITIES:
+            raise ValueError(
+                f"{where}: '{word}' must be one of {', '.join(SEVERITIES)}, not '{level}'"
+            )
+        for code in codes(str(word), where):
+            chosen[code] = Severity(str(level).lower())
+    return chosen
+
+
+def per_file(value: Any, where: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    if not isinstance(value, dict):
+        raise ValueError(f'{where} must map file globs to rule lists, e.g. {{"a/*.qmd" = [...]}}')
+    return tuple((str(glob), codes(rules, f'{where}."{glob}"')) for glob, rules in value.items())
+
+
+# reviewer.toml's [rules] keys, ruff's spelling; `_` is accepted as well as `-`.
+KEYS = ("select", "ignore", "per-file-ignores", "severity")
+
+
+def from_config(table: dict[str, Any], path: Path | None, options: Mapping[str, Any]) -> RuleSet:
+    """The rules that run: `select` (default ALL) less `ignore`, per-file ignores and
+    severities, from reviewer.toml's [rules]; `--select` replaces the file's selection,
+    `--ignore` and `--severity` add to it. Raises ValueError naming the key at fault."""
+    where = f"{path}: [rules]"
+    table = {k.replace("_", "-"): v for k, v in table.items()}
+    chosen = codes(table.get("select", ["ALL"]), f"{where} select")
+    if options.get("select"):
+        chosen = codes(options["select"], "option --select")
+    ignored = codes(table.get("ignore", []), f"{where} ignore")
+    if options.get("ignore"):
+        ignored |= codes(options["ignore"], "option --ignore")
+    levels = severities(table.get("severity", {}), f"{where} severity")
+    if options.get("severity"):
+        levels |= severities(options["severity"], "option --severity")
+    files = per_file(table.get("per-file-ignores", {}), f"{where} per-file-ignores")
+    return RuleSet(chosen - ignored, files, levels, path.parent if path else None)
