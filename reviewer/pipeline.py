@@ -88,7 +88,9 @@ def _read(target: Plan, settings: CheckSettings, progress: Progress | None) -> _
     """Read everything the plan reads, pair and check each scope (the whole book, or each
     page alone), and keep what the plan reports."""
     everything, reported, unreadable = _extract_all(target, progress)
-    defined = {f.id: ex.path for ex in everything for f in ex.figures if f.id}
+    defined: dict[str, str] = {}  # id -> the first chapter defining it, in reading order
+    for ex in everything:
+        defined.update((f.id, ex.path) for f in ex.figures if f.id and f.id not in defined)
     scopes = [everything] if target.shared else [[ex] for ex in everything]
     read = _Read(unreadable=unreadable)
     for scope in scopes:
@@ -113,10 +115,11 @@ def _outside(everything: list[Extraction], page: Extraction, defined: dict[str, 
 
 
 def _cross(ex: Extraction, defined: dict[str, str]) -> tuple[CrossReference, ...]:
+    own = {f.id for f in ex.figures if f.id}
     return tuple(
         CrossReference(ref, defined[ref.target])
         for ref in ex.references
-        if defined.get(ref.target, ex.path) != ex.path
+        if ref.target in defined and ref.target not in own
     )
 
 

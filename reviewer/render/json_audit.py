@@ -7,7 +7,16 @@ import json
 from typing import Any
 
 from reviewer import __version__
-from reviewer.model import FigureAudit, FileAudit, Finding, Judgment, Paragraph, Report, RichText
+from reviewer.model import (
+    CrossReference,
+    FigureAudit,
+    FileAudit,
+    Finding,
+    Judgment,
+    Paragraph,
+    Report,
+    RichText,
+)
 
 SCHEMA_VERSION = 1
 
@@ -53,11 +62,14 @@ def _files(files: list[dict[str, Any]]) -> str:
     parts = []
     for audit in files:
         fields = [
-            f"{_dump(key)}: {_rows(value) if key in ('figures', 'findings') else _dump(value)}"
+            f"{_dump(key)}: {_rows(value) if key in _ROWS else _dump(value)}"
             for key, value in audit.items()
         ]
         parts.append("    {" + ", ".join(fields) + "}")
     return "[\n" + ",\n".join(parts) + "\n  ]"
+
+
+_ROWS = ("figures", "findings", "cross_chapter_references")
 
 
 def _rows(items: list[Any]) -> str:
@@ -72,6 +84,20 @@ def _file(audit: FileAudit) -> dict[str, Any]:
         "title": audit.title,
         "figures": [_figure(item) for item in audit.figures],
         "findings": [_finding(f) for f in audit.findings],
+        "cross_chapter_references": [_cross(c) for c in audit.elsewhere],
+    }
+
+
+def _cross(cross: CrossReference) -> dict[str, Any]:
+    """A reference another chapter of the book resolves: what a reader follows out of it."""
+    ref = cross.reference
+    return {
+        "target": ref.target,
+        "written": ref.written,
+        "path": ref.location.path,
+        "line": ref.location.line,
+        "prose": ref.paragraph.prose,
+        "defined_in": cross.defined_in,
     }
 
 
