@@ -56,7 +56,8 @@ def review(
         from reviewer.judge.stage import judge_all
 
         requests = _requests(extractions, pairings, target)
-        judgments, tally = judge_all(requests, judging.judge, judging.budget, judge_progress)
+        asked, tally = judge_all(requests, judging.judge, judging.budget, judge_progress)
+        judgments = _with_bare(pairings, asked)
         usage, note, error = tally.usage(), _note(judging, judgments, tally), tally.fatal
     verdicts = iter(judgments)
     judged = not isinstance(judging, Unjudged)
@@ -153,7 +154,18 @@ def _requests(
         build_request(p, ex.title, target.root)
         for ex, pairs in zip(extractions, pairings, strict=True)
         for p in pairs
+        if not p.figure.bare
     ]
+
+
+NOT_A_FIGURE = "not a figure: Quarto renders an image with neither id nor caption as a plain image"
+
+
+def _with_bare(pairings: list[list[Pairing]], asked: list[Judgment]) -> list[Judgment]:
+    """The judgments in figure order, a bare image's (never asked about) skipped."""
+    answers = iter(asked)
+    skipped = Judgment.skipped(NOT_A_FIGURE)
+    return [skipped if p.figure.bare else next(answers) for pairs in pairings for p in pairs]
 
 
 def judge_requests(target: Plan, progress: Progress | None = None) -> list[JudgeRequest]:

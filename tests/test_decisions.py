@@ -20,7 +20,7 @@ import pytest
 
 from reviewer.checks import CheckSettings, narrative
 from reviewer.model import Judgment, JudgmentStatus, Verdict
-from reviewer.pipeline import review
+from reviewer.pipeline import judge_requests, review
 from reviewer.project import plan
 
 from .cliutil import write
@@ -167,3 +167,12 @@ def test_a_bare_image_gets_no_narrative_finding_whatever_the_judge_says(
     assert audit.pairing.figure.bare and audit.pairing.intro is not None
     said = Judgment(JudgmentStatus.JUDGED, score=1, verdict=Verdict.MENTIONS_ONLY)
     assert narrative(audit.pairing, said) is None
+
+
+def test_a_bare_image_is_never_sent_to_the_judge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "oven.qmd", DECISIONS[2].chapter + "\n" + FIGURE.format("fig-oven") + "\n")
+    asked = judge_requests(plan([Path("oven.qmd")]))
+    assert [r.figure_id for r in asked] == ["fig-oven"]
