@@ -280,7 +280,10 @@ def test_html_has_no_tag_from_model_text(hostile: Report, benign: Report) -> Non
     }
     assert bad.tags["script"] == 1 and bad.comments == good.comments
     assert not [name for name, _ in bad.attrs if name.startswith("on")]
-    assert not [value for _, value in bad.attrs if "PWN" in value or "javascript:" in value]
+    # An embedded image is the base64 of a file of the chapter's, which may spell anything.
+    image = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
+    values = [value for _, value in bad.attrs if not image.fullmatch(value)]
+    assert not [value for value in values if "PWN" in value or "javascript:" in value]
     text = "".join(bad.text)
     assert "</script><img src=x onerror=alert('PWN')>" in text
     assert "<!-- comment -->" in text
