@@ -53,7 +53,8 @@ def test_an_image_outside_the_project_is_reported_and_never_read(
     capsys: Cap, tmp_path: Path, outside_png: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     chapter = project(tmp_path, "../secret.png")
-    assert "SRC008 image ../secret.png is outside the project" in review(capsys, chapter).out
+    said = review(capsys, chapter).out
+    assert "SRC008 [warning] image ../secret.png is outside the project" in said
     page = tmp_path / "audit.html"
     run(capsys, str(chapter), "--no-llm", "-f", "html", "-o", str(page))
     html = page.read_text()
@@ -73,7 +74,8 @@ def test_a_symlink_inside_the_project_to_a_file_outside_is_outside(
     chapter = project(tmp_path, "images/dot.png")
     (chapter.parent / "images").mkdir()
     os.symlink(outside_png, chapter.parent / "images" / "dot.png")
-    assert "SRC008 image images/dot.png is outside the project" in review(capsys, chapter).out
+    said = review(capsys, chapter).out
+    assert "SRC008 [warning] image images/dot.png is outside the project" in said
 
 
 def test_an_image_inside_the_project_is_attached_and_embedded(

@@ -22,6 +22,7 @@ from reviewer.model import (
     Severity,
 )
 from reviewer.render.grouping import Key, figure_key, findings_by_figure, unclaimed
+from reviewer.render.hints import Hint, hint
 from reviewer.render.safe_text import code_block, code_span, md_text
 
 
@@ -126,7 +127,8 @@ def _figure(item: FigureAudit, path: str, findings: list[Finding]) -> list[str]:
         lines = ", ".join(_where(m.location, path) for m in pairing.mentions)
         out += [f"**Mentions:** {lines}", ""]
     if findings:
-        out += ["**Findings:**", "", *(f"- {_finding(f)}" for f in findings), ""]
+        rewrite = item.judgment.rewrite
+        out += ["**Findings:**", "", *(f"- {_finding(f, rewrite)}" for f in findings), ""]
     out += [f"**Judgment:** {_judgment(item)}", ""]
     out += _criteria(item)
     out += _rewrite(item)
@@ -205,9 +207,28 @@ def _judgment(item: FigureAudit) -> str:
     return f"{j.verdict.value}{score}. {md_text(j.rationale or '')}".strip()
 
 
-def _finding(f: Finding) -> str:
+def _finding(f: Finding, rewrite: str | None = None) -> str:
+    """One finding on one line: code, severity, message, and for one that counts, its fix
+    (`rewrite` is the suggested rewrite shown under the figure, which it need not repeat)."""
     said = f"{code_span(f.code)} ({f.severity.value}) {md_text(f.message)}"
-    return said if f.active else f"~~{said}~~ ({QUIET[f.status]})"
+    if not f.active:
+        return f"~~{said}~~ ({QUIET[f.status]})"
+    fix = hint(f)
+    if fix is None:
+        return said
+    if fix.suggested and rewrite and f.suggestion == rewrite:
+        return f"{said}; fix: paste the suggested rewrite below"
+    return f"{said}; fix: {_hint_text(fix)}"
+
+
+def _hint_text(fix: Hint) -> str:
+    if fix.suggested:  # a check's or the model's text: inert, whatever it holds
+        return md_text(fix.text)
+    if fix.markup:
+        return f"e.g. {code_span(fix.text)}"
+    # A rule's instruction may hold code spans of its own (the registry writes them so).
+    parts = re.split(r"(`[^`]+`)", fix.text)
+    return "".join(code_span(p[1:-1]) if n % 2 else md_text(p) for n, p in enumerate(parts))
 
 
 def _where(loc: Location, path: str) -> str:
