@@ -240,13 +240,13 @@ def _known_keys(data: dict[str, Any], path: Path) -> None:
     tables["rules"] = {*selection.KEYS, *(k.replace("-", "_") for k in selection.KEYS)}
     names = [*sorted(t for t in tables if t), "prices"]
     for name, value in data.items():
-        if name == "prices":
-            continue
+        if name in names and not isinstance(value, dict):
+            raise ReviewerError(f"{path}: {name} must be a table, [{name}], not '{value}'")
         if not isinstance(value, dict):
             _known(name, tables[None], path, f"key '{name}'")
         else:
             _known(name, names, path, f"table [{name}]", "[{}]")
-            for key in value:
+            for key in value if name != "prices" else ():
                 _known(key, tables.get(name, set()), path, f"key '{key}' in [{name}]")
 
 
@@ -268,6 +268,8 @@ def _closest(word: str, choices: Iterable[str], shown: str) -> str:
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:  # tomllib recurses once per nested array or table
+        raise ReviewerError(f"{path}: cannot read the configuration (nested too deep)") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise ReviewerError(f"{path}: cannot read the configuration ({err})") from None
 

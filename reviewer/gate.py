@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from difflib import get_close_matches
 
 from reviewer.checks import finding
 from reviewer.config import FailOn
+from reviewer.extract.comments import FORMS
 from reviewer.model import (
     Extraction,
     Figure,
@@ -62,6 +64,7 @@ def gate(
         return chosen
     marked, used = _suppress(chosen, ex.suppressions, ex.figures)
     notes = [*_unknown_codes(ex.suppressions), *_unused(ex.suppressions, used, rules, judged)]
+    notes.sort(key=lambda f: (f.location.path != ex.path, f.location.path, f.location.line))
     return marked + select(notes, rules)
 
 
@@ -102,8 +105,14 @@ def _inside(spot: Location, block: Location) -> bool:
 def _unknown_codes(suppressions: Sequence[Suppression]) -> Iterator[Finding]:
     for rule in suppressions:
         for word in rule.unknown:
-            message = f"'{word}' is not a rule code or name, so it suppresses nothing"
-            yield finding("SRC009", message + did_you_mean(word), rule.comment or rule.target)
+            if rule.form == "unknown":
+                close = get_close_matches(word, FORMS, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else f"; use {', '.join(FORMS)}"
+                message = f"'review: {word}' is not a directive, so it does nothing{hint}"
+            else:
+                message = f"'{word}' is not a rule code or name, so it suppresses nothing"
+                message += did_you_mean(word)
+            yield finding("SRC009", message, rule.comment or rule.target)
 
 
 def _unused(
@@ -112,12 +121,12 @@ def _unused(
     """Comments that covered nothing, leaving out those whose findings could not have
     appeared in this run: LLM codes without judging, rules not selected for the file."""
     for n, rule in enumerate(suppressions):
-        if n in used or (rule.unknown and not rule.codes):
+        if n in used or (rule.unknown and not rule.codes) or rule.form == "unknown":
             continue
         where = rule.comment or rule.target
         could = [c for c in rule.codes if rules.runs(c, where.path) and (judged or c[:3] != "NAR")]
         if (rule.every and judged) or could:
-            what = ", ".join(sorted(could)) if could else "any finding"
+            what = ", ".join(sorted(could)) if could else "finding"
             yield finding("SRC010", f"review: {rule.form} comment suppresses no {what}", where)
 
 

@@ -6,10 +6,11 @@ here replaces the registry's, so the audit, the exit code and SARIF all see the 
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -36,9 +37,41 @@ class RuleSet:
 
     def _ignored_at(self, path: str) -> Iterable[frozenset[str]]:
         where = _relative(Path(path), self.base)
+        name = PurePosixPath(where).name
         for pattern, codes in self.per_file:
-            if fnmatchcase(where, pattern) or fnmatchcase(PurePosixPath(where).name, pattern):
+            if glob_match(pattern, where) or glob_match(pattern, name):
                 yield codes
+
+
+def glob_match(pattern: str, path: str) -> bool:
+    """A glob as ruff and gitignore read it: `*` and `?` stay within a folder, `**/` is any
+    number of folders, none included, and `[...]` is a character class."""
+    return _glob(pattern).fullmatch(path) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _glob(pattern: str) -> re.Pattern[str]:
+    parts, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            parts.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            parts.append(".*")
+            i += 2
+        elif pattern[i] == "[" and "]" in pattern[i + 2 :]:
+            end = pattern.index("]", i + 2)
+            body = pattern[i + 1 : end]
+            parts.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+            i = end + 1
+        else:
+            char = pattern[i]
+            parts.append({"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char)))
+            i += 1
+    try:
+        return re.compile("".join(parts))
+    except re.error:  # a class such as [z-a]: the pattern is then read literally
+        return re.compile(re.escape(pattern))
 
 
 def _relative(path: Path, base: Path | None) -> str:
@@ -59,7 +92,9 @@ def codes(value: Any, where: str) -> frozenset[str]:
         raise ValueError(f'{where} must be a list of rule codes or names, e.g. ["FIG003"]')
     found: set[str] = set()
     for word in (w.strip() for w in words):
-        named = codes_for(word) if word else frozenset()
+        if not word:
+            raise ValueError(f"{where}: an empty rule name; name a code, a rule or ALL")
+        named = codes_for(word)
         if named is None:
             raise ValueError(f"{where}: unknown rule '{word}'{did_you_mean(word)}")
         found |= named

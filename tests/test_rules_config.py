@@ -206,20 +206,10 @@ def _flagged(capsys: Cap, *paths: str) -> set[str]:
         pytest.param(
             "**/*.qmd",
             set(),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="selection.RuleSet._ignored_at matches with fnmatch, where '**/' needs "
-                "a '/': top.qmd, beside reviewer.toml, keeps its FIG003",
-            ),
         ),
         pytest.param(
             "chapters/**/*.qmd",
             {"top.qmd"},
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="selection.RuleSet._ignored_at matches with fnmatch, where '/**/' needs "
-                "two '/': chapters/intro.qmd keeps its FIG003",
-            ),
         ),
     ],
 )
@@ -228,11 +218,6 @@ def test_per_file_ignores_globs(shelf: Path, capsys: Cap, glob: str, flagged: se
     assert _flagged(capsys, *SHELF) == flagged
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="selection.RuleSet._ignored_at matches with fnmatch, where '**/' needs a '/': "
-    "config.example.toml's own example misses a draft beside reviewer.toml",
-)
 def test_the_documented_draft_glob_covers_a_draft_beside_reviewer_toml(
     bakery: Path, capsys: Cap
 ) -> None:
@@ -439,11 +424,6 @@ MISTAKES = [
         [],
         ["[rules] select"],
         id="select-empty-word",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="selection.codes reads an empty selector as no rule at all, so "
-            'select = [""] silently selects nothing and the run passes',
-        ),
     ),
     pytest.param(None, ["--select", "FIG03"], ["--select", "'FIG03'", "'FIG003'"], id="opt-select"),
     pytest.param(
@@ -488,11 +468,6 @@ def test_a_mistake_in_an_explicit_config_names_that_file(
     assert str(other) in one_error_line(result.err)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config._known_keys checks a non-table value against the top-level keys only: "
-    "`rules = 3` is reported as \"unknown key 'rules'\", though [rules] is a table it reads",
-)
 def test_a_known_table_given_as_a_value_is_not_called_unknown(bakery: Path, capsys: Cap) -> None:
     _toml(bakery, "rules = 3\n")
     result = run(capsys, "bakery.qmd", "-o", "-")
@@ -536,22 +511,10 @@ DEEP = 100_000  # deeper than Python's recursion limit
         pytest.param(
             b"[rules]\nselect = " + b"[" * DEEP + b"]" * DEEP + b"\n",
             id="nested-arrays-deep",
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=RecursionError,
-                reason="config._read_toml catches OSError, UnicodeDecodeError and "
-                "TOMLDecodeError, not the RecursionError tomllib raises on deep nesting; "
-                "cli.main lets it through as a traceback",
-            ),
         ),
         pytest.param(
             b"[rules]\nseverity = " + b"{a=" * DEEP + b"1" + b"}" * DEEP + b"\n",
             id="nested-tables-deep",
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=RecursionError,
-                reason="config._read_toml does not catch tomllib's RecursionError",
-            ),
         ),
     ],
 )

@@ -266,12 +266,6 @@ We bake @fig-one and @fig-three.
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="extract/walk.Walker.walk reads comments only as blocks of their own; an `on` on "
-    "the line after a paragraph is part of that paragraph, silently dropped, so the range "
-    "runs to the end of the file",
-)
 def test_on_right_after_a_paragraph_line_closes_the_range(here: Path, capsys: Cap) -> None:
     chapter = CLOSED.format(close="The first loaf cools on the rack.\n<!-- review: on -->")
     assert _at(_review(capsys, here, chapter)) == [
@@ -280,12 +274,6 @@ def test_on_right_after_a_paragraph_line_closes_the_range(here: Path, capsys: Ca
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="extract/comments._DIRECTIVE matches only ignore-file|ignore|off|on; any other "
-    "word after 'review:' is silently no directive, so a mistyped `on` leaves the range "
-    "open to the end of the file with no finding",
-)
 def test_a_mistyped_on_is_reported(here: Path, capsys: Cap) -> None:
     chapter = CLOSED.format(close="<!-- review: onn -->")
     rows = _at(_review(capsys, here, chapter))
@@ -540,10 +528,6 @@ def test_unused_llm_and_bare_comments_are_src010_when_the_llm_stage_ran(
     assert [f["code"] for f in _judged(capsys, "--no-llm") if f["code"] == "SRC010"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gate._unused words a bare comment's message 'suppresses no any finding'",
-)
 def test_an_unused_bare_comment_reads_as_english(example: Path, capsys: Cap) -> None:
     _comment(example, "## How a trip works", "ignore")
     said = [str(f["message"]) for f in _judged(capsys) if f["code"] == "SRC010"]
@@ -570,3 +554,21 @@ def test_only_suppressed_findings_do_not_fail_the_run(here: Path, capsys: Cap) -
     result = run(capsys, "flour.qmd", "-f", "concise", "--fail-on", "info")
     assert (result.code, result.out) == (0, "")
     assert "3 suppressed in the source" in result.err
+
+
+def test_a_directive_shown_in_inline_code_is_text(here: Path, capsys: Cap) -> None:
+    chapter = OVENS.format(codes="FIG003").replace(
+        "The rack oven takes a whole trolley.",
+        "Write `<!-- review: ignore FIG003 -->` above a figure to silence it.",
+    )
+    rows = _review(capsys, here, chapter)
+    assert _at(rows) == [(6, "FIG003", "suppressed"), (10, "FIG003", "active")]
+
+
+def test_an_ignore_joined_to_a_paragraph_covers_the_next_block(here: Path, capsys: Cap) -> None:
+    chapter = OVENS.format(codes="FIG003").replace(
+        "The rack oven takes a whole trolley.\n",
+        "The rack oven takes a whole trolley.\n<!-- review: ignore FIG003 -->\n",
+    )
+    rows = _review(capsys, here, chapter)
+    assert _at(rows) == [(6, "FIG003", "suppressed"), (11, "FIG003", "suppressed")]

@@ -70,7 +70,7 @@ class Walker:
                 continue
             stack.append((siblings, n + 1, here))
             block = siblings[n]
-            if block.kind is BlockKind.COMMENT:
+            if _may_direct(block):
                 following = siblings[n + 1].location if n + 1 < len(siblings) else None
                 self.comments.read(block.content, block.location, following)
             if _table_caption(siblings, n):
@@ -188,6 +188,13 @@ def _table_caption(blocks: tuple[Block, ...], n: int) -> bool:
         return False
     near = blocks[n - 1 : n] + blocks[n + 1 : n + 2] if n else blocks[1:2]
     return any(b.kind is BlockKind.TABLE for b in near)
+
+
+def _may_direct(block: Block) -> bool:
+    """A comment block, or a paragraph a comment joined for want of a blank line."""
+    if block.kind is BlockKind.COMMENT:
+        return True
+    return block.kind is BlockKind.PARAGRAPH and "review:" in block.content
 
 
 def _may_cite(content: str) -> bool:
