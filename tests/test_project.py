@@ -208,3 +208,9 @@ def test_the_book_folder_review_of_a_website_uses_its_order(site: Path, capsys: 
         "about.qmd",
         "guide/extra.qmd",
     ]
+
+
+def test_the_md_audit_lists_cross_chapter_references(book: Path, capsys: Cap) -> None:
+    result = run(capsys, "chapters/one.qmd", "--no-llm", "-o", "-", "--fail-on", "never")
+    section = result.out.split("### Cross-chapter references", 1)[1]
+    assert "line 7: `@fig-heat` is defined in `chapters/two.qmd`" in section

@@ -77,7 +77,21 @@ def _file(audit: FileAudit) -> list[str]:
         out += ["### Other findings", ""]
         out += [f"- {_where(f.location, audit.path)}: {_finding(f)}" for f in rest]
         out.append("")
-    return out
+    return out + _cross_chapter(audit)
+
+
+def _cross_chapter(audit: FileAudit) -> list[str]:
+    """References another chapter resolves: not findings, but where the reader is sent."""
+    if not audit.elsewhere:
+        return []
+    out = ["### Cross-chapter references", ""]
+    for cross in audit.elsewhere:
+        ref = cross.reference
+        out.append(
+            f"- {_where(ref.location, audit.path)}: {code_span(ref.written)} is defined in "
+            f"{code_span(cross.defined_in)}"
+        )
+    return [*out, ""]
 
 
 def _table(audit: FileAudit, codes: dict[Key, list[Finding]]) -> list[str]:
