@@ -31,7 +31,9 @@ EPILOG = """\
 Examples:
   review chapter.qmd               audit one chapter into _review/chapter.audit.md
   review book/ --format json -o -  a whole book (folder or _quarto.yml), JSON on stdout
-  review chapter.qmd -f concise    path:line: CODE message, one finding per line
+  review chapter.qmd -f concise    path:line: CODE [severity] message (fix: ...), one a line
+  review chapter.qmd --ignore FIG003 --select FIG,REF
+                                   choose rules (also [rules] in reviewer.toml)
   review chapter.qmd --dry-run     what judging would send and cost; no call
   review book/ --statistics        findings counted per code, most frequent first
   review chapter.qmd --base-url http://localhost:11434/v1 --model llama3.1
@@ -48,7 +50,8 @@ Other commands: `review rules` lists every finding code; `review explain CODE` e
 `review cache stats` shows where the answer cache is and its size; `review cache clear`
 empties it; `review baseline write PATH` records today's findings, so that
 `review PATH --baseline review-baseline.json` fails only on new ones. A comment
-`<!-- review: ignore FIG003 -->` before a figure or paragraph suppresses a finding there.
+`<!-- review: ignore FIG003 -->` before a figure or paragraph suppresses a finding there
+(`review: off` ... `review: on` a range, `review: ignore-file` a whole file).
 `review batch BOOK` judges a whole book through the Batch API; `review eval GOLD.jsonl`
 measures the judge against labelled pairs; `review doctor --base-url URL` probes an endpoint
 before a long run. Each has its own -h/--help.

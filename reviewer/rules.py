@@ -264,7 +264,8 @@ RULES: tuple[Rule, ...] = (
         "The judged score is below the `--fail-on score<N` threshold (LLM judgment).",
         "A project that gates on the judge's score wants each weak introduction named, with "
         "its figure id, so CI can fail on it and a baseline can record it.",
-        "`review book/ --fail-on 'score<3'` reports NAR004 for every figure judged 1 or 2.",
+        "Say what the figure shows, where to look and why it matters; the audit suggests a "
+        "checked rewrite. (`--fail-on 'score<3'` reports NAR004 for each figure judged 1 or 2.)",
     ),
 )
 

@@ -97,3 +97,12 @@ def test_markdown_findings_say_what_to_do() -> None:
     assert "- `FIG003` (warning) no alt; fix: e.g. `![Caption](loss.png){#fig-loss" in text
     assert "- ~~`FIG001` (warning) unused~~ (suppressed in the source)\n" in text
     assert "- line 30: `REF002` (warning) far; fix: move \\*it\\* up\n" in text
+
+
+def test_a_concise_narrative_line_points_to_the_rewrite_instead_of_holding_it() -> None:
+    narrative = warning("NAR002", "only mentions", 5, REWRITE, figure="fig-map")
+    line = render(report(narrative), Format.CONCISE).strip()
+    assert REWRITE not in line
+    assert line.endswith(
+        "(fix: rewrite the paragraph; the md or html audit shows a checked suggestion)"
+    )

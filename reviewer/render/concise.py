@@ -20,4 +20,10 @@ def _line(f: Finding) -> str:
     message = " ".join(f.message.split())
     said = f"{f.location.path}:{f.location.line}: {f.code} [{f.severity.value}] {message}"
     fix = hint(f)
-    return f"{said} (fix: {fix.plain})" if fix else said
+    if fix is None:
+        return said
+    return f"{said} (fix: {REWRITE if fix.rewrite else fix.plain})"
+
+
+# A paragraph-long rewrite would drown the line; the md and html audits show it as a diff.
+REWRITE = "rewrite the paragraph; the md or html audit shows a checked suggestion"

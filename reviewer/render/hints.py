@@ -21,6 +21,7 @@ class Hint:
     text: str  # one line: a line break could forge a finding of its own in a line format
     suggested: bool  # the finding's own suggestion, not its rule's example
     markup: bool  # an example written as markup, to show as code
+    rewrite: bool = False  # the judge's rewrite of a whole paragraph: too long for one line
 
     @property
     def plain(self) -> str:
@@ -30,7 +31,8 @@ class Hint:
 def hint(f: Finding) -> Hint | None:
     """What to do about `f`, or None when neither it nor its rule says."""
     if f.suggestion and f.suggestion.strip():
-        return Hint(_flat(f.suggestion), suggested=True, markup=False)
+        narrative = f.code.startswith("NAR")  # the LLM stage's codes suggest a rewrite
+        return Hint(_flat(f.suggestion), suggested=True, markup=False, rewrite=narrative)
     rule = BY_CODE.get(f.code)
     if rule is None or not rule.example.strip():
         return None
