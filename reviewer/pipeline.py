@@ -92,7 +92,8 @@ def _read(target: Plan, settings: CheckSettings, progress: Progress | None) -> _
     defined: dict[str, str] = {}  # id -> the first chapter defining it, in reading order
     for ex in everything:
         defined.update((f.id, ex.path) for f in ex.figures if f.id and f.id not in defined)
-    scopes = [everything] if target.shared else [[ex] for ex in everything]
+    # A page of a website is paired and checked alone; pages read only for context are not.
+    scopes = [everything] if target.shared else [[ex] for ex in everything if id(ex) in reported]
     read = _Read(unreadable=unreadable)
     for scope in scopes:
         outside = None if target.shared else _outside(everything, scope[0], defined)
