@@ -241,7 +241,9 @@ def _known_keys(data: dict[str, Any], path: Path) -> None:
     names = [*sorted(t for t in tables if t), "prices"]
     for name, value in data.items():
         if name in names and not isinstance(value, dict):
-            raise ReviewerError(f"{path}: {name} must be a table, [{name}], not '{value}'")
+            raise ReviewerError(
+                f"{path}: {name} must be a table, [{name}], not '{selection.shown(value)}'"
+            )
         if not isinstance(value, dict):
             _known(name, tables[None], path, f"key '{name}'")
         else:
@@ -304,5 +306,5 @@ def _validated(values: dict[str, Any], origin: dict[str, str]) -> dict[str, Any]
         try:
             checked[key] = check(value)
         except ValueError as err:
-            raise ReviewerError(f"{origin[key]} {err}, not '{value}'") from None
+            raise ReviewerError(f"{origin[key]} {err}, not '{selection.shown(value)}'") from None
     return checked

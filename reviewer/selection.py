@@ -20,6 +20,12 @@ from reviewer.rules import BY_CODE, codes_for, did_you_mean
 SEVERITIES = tuple(s.value for s in Severity)
 
 
+def shown(value: Any, limit: int = 60) -> str:
+    """A bad value as an error line quotes it: one line, and short even when it is huge."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @dataclass(frozen=True)
 class RuleSet:
     selected: frozenset[str] = frozenset(BY_CODE)
@@ -96,7 +102,7 @@ def codes(value: Any, where: str) -> frozenset[str]:
             raise ValueError(f"{where}: an empty rule name; name a code, a rule or ALL")
         named = codes_for(word)
         if named is None:
-            raise ValueError(f"{where}: unknown rule '{word}'{did_you_mean(word)}")
+            raise ValueError(f"{where}: unknown rule '{shown(word)}'{did_you_mean(word)}")
         found |= named
     return frozenset(found)
 
@@ -112,7 +118,8 @@ def severities(value: Any, where: str) -> dict[str, Severity]:
     for word, level in value.items():
         if str(level).lower() not in SEVERITIES:
             raise ValueError(
-                f"{where}: '{word}' must be one of {', '.join(SEVERITIES)}, not '{level}'"
+                f"{where}: '{shown(word)}' must be one of {', '.join(SEVERITIES)}, "
+                f"not '{shown(level)}'"
             )
         for code in codes(str(word), where):
             chosen[code] = Severity(str(level).lower())

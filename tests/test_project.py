@@ -214,3 +214,9 @@ def test_the_md_audit_lists_cross_chapter_references(book: Path, capsys: Cap) ->
     result = run(capsys, "chapters/one.qmd", "--no-llm", "-o", "-", "--fail-on", "never")
     section = result.out.split("### Cross-chapter references", 1)[1]
     assert "line 7: `@fig-heat` is defined in `chapters/two.qmd`" in section
+
+
+def test_the_html_audit_lists_cross_chapter_references(book: Path, capsys: Cap) -> None:
+    result = run(capsys, "chapters/one.qmd", "--no-llm", "-f", "html", "-o", "-")
+    section = result.out.split("<h2>Cross-chapter references</h2>", 1)[1]
+    assert "<code>@fig-heat</code> is defined in <code>chapters/two.qmd</code>" in section

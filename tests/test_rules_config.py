@@ -531,3 +531,10 @@ def test_a_hostile_reviewer_toml_never_gives_a_traceback(
 def test_a_long_selector_list_is_read(bakery: Path, capsys: Cap) -> None:
     _toml(bakery, f"[rules]\nselect = {json.dumps(['FIG003', 'missing-alt'] * 20_000)}\n")
     assert _codes(capsys, "bakery.qmd") == {"FIG003"}
+
+
+def test_a_huge_bad_value_is_quoted_short(bakery: Path, capsys: Cap) -> None:
+    _toml(bakery, "fail_on = " + str(list(range(20_000))) + "\n")
+    result = run(capsys, "bakery.qmd", "--no-llm", "-o", "-")
+    assert result.code == 2
+    assert len(one_error_line(result.err)) < 300

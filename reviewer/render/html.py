@@ -30,9 +30,7 @@ def render(report: Report) -> str:
     return _page(report, report.files, Media(None), "Figure audit")
 
 
-def pages(
-    report: Report, destination: Path, root: Path | None = None
-) -> list[tuple[Path, str]]:
+def pages(report: Report, destination: Path, root: Path | None = None) -> list[tuple[Path, str]]:
     """What `--format html` writes: one page, or for several chapters one page each beside an
     index at `destination`. The index comes last, so it never links to a page not yet written.
     Images are shown only from inside `root`, the project."""
@@ -147,10 +145,27 @@ def _cards(chapters: list[_Chapter], media: Media, nested: bool) -> tuple[list[s
             section.insert(0, f"<h2>{title} <small>({escape(audit.path)})</small></h2>\n")
         cards += section
         others += unclaimed(audit, chapter.grouped)
+    tail = _cross_chapter([c.audit for c in chapters])
     if not others:
-        return cards, ""
+        return cards, tail
     listed = "".join(finding_item(f) for f in others)
-    return cards, f'<section><h2>Other findings</h2><ul class="findings">{listed}</ul></section>\n'
+    return cards, (
+        f'<section><h2>Other findings</h2><ul class="findings">{listed}</ul></section>\n{tail}'
+    )
+
+
+def _cross_chapter(audits: list[FileAudit]) -> str:
+    """References another chapter of the book resolves: not findings, where they lead."""
+    rows = [
+        f"<li>{escape(c.reference.location.path)} line {c.reference.location.line}: "
+        f"<code>{escape(c.reference.written)}</code> is defined in "
+        f"<code>{escape(c.defined_in)}</code></li>"
+        for audit in audits
+        for c in audit.elsewhere
+    ]
+    if not rows:
+        return ""
+    return f"<section><h2>Cross-chapter references</h2><ul>{''.join(rows)}</ul></section>\n"
 
 
 def _anchor(item: FigureAudit, seen: Counter[str]) -> str:
