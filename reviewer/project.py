@@ -17,7 +17,7 @@ from pathlib import Path
 from reviewer.book import PROJECT_FILE, Book, find_project_root, open_book
 from reviewer.checks import finding
 from reviewer.errors import ReviewerError
-from reviewer.load import display_path, real_path
+from reviewer.load import display_path, is_inside, real_path
 from reviewer.model import Finding, Location
 
 
@@ -78,7 +78,11 @@ def _in_project(paths: tuple[Path, ...], project: Book) -> Plan:
     """The chapters at their place in the project's reading order (those it does not list
     after it), with the project's other chapters as context."""
     given = {real_path(p) for p in paths}
-    context = tuple(c for c in project.chapters if real_path(c) not in given)
+    # Only the project's own files: a listed `../x.qmd` or a symlink out of the project must
+    # not become text that pairing could send to an LLM as some figure's introduction.
+    context = tuple(
+        c for c in project.chapters if real_path(c) not in given and is_inside(c, project.root)
+    )
     rank = {real_path(c): n for n, c in enumerate(project.chapters)}
     reading = sorted((*context, *paths), key=lambda c: rank.get(real_path(c), len(rank)))
     return Plan(paths, project.root, context=context, reading=tuple(reading), shared=project.shared)

@@ -14,7 +14,7 @@ import pytest
 
 from reviewer.book import open_book
 
-from .cliutil import Result, run, write
+from .cliutil import Result, reads, run, write
 from .conftest import FIXTURES
 
 Cap = pytest.CaptureFixture[str]
@@ -220,3 +220,20 @@ def test_the_html_audit_lists_cross_chapter_references(book: Path, capsys: Cap) 
     result = run(capsys, "chapters/one.qmd", "--no-llm", "-f", "html", "-o", "-")
     section = result.out.split("<h2>Cross-chapter references</h2>", 1)[1]
     assert "<code>@fig-heat</code> is defined in <code>chapters/two.qmd</code>" in section
+
+
+def test_a_listed_chapter_outside_the_project_is_not_read_as_context(
+    book: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outside = write(book.parent / "secret.qmd", "# Secret\n\nThe secret is in @fig-mixing.\n")
+    os.symlink(outside, book / "linked.qmd")
+    config = book / "_quarto.yml"
+    text = config.read_text(encoding="utf-8").replace(
+        "    - index.qmd\n", "    - ../secret.qmd\n    - linked.qmd\n    - index.qmd\n"
+    )
+    config.write_text(text, encoding="utf-8")
+    read = reads(monkeypatch)
+    audit = _json(capsys, "chapters/one.qmd").json()["files"][0]
+    assert "secret.qmd" not in read
+    intro = audit["figures"][0]["intro"]
+    assert Path(intro["path"]).as_posix() == "chapters/one.qmd"
