@@ -4,7 +4,6 @@ routes to them by their first word."""
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,8 +12,8 @@ from typing import Annotated, Any
 import typer
 
 from reviewer.config import load_config
-from reviewer.errors import ReviewerError
-from reviewer.rules import RULES, Rule
+from reviewer.errors import ReviewerError, closest
+from reviewer.rules import BY_CODE, RULES, closest_rule, codes_for
 
 HELP = {"help_option_names": ["-h", "--help"]}
 # A word with one of these shapes is meant as a path, even when it is close to a command name.
@@ -23,8 +22,8 @@ _PATH_SUFFIXES = (".qmd", ".md", ".yml", ".yaml", ".ipynb")
 
 def did_you_mean(word: str, names: Sequence[str]) -> str:
     """'; did you mean 'X'?' for the name closest to `word`, or '' when none is close."""
-    close = difflib.get_close_matches(word, names, n=1)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    close = closest(word, names)
+    return f"; did you mean '{close}'?" if close else ""
 
 
 def mistyped(word: str, names: Sequence[str], what: str) -> None:
@@ -95,11 +94,6 @@ def _rules() -> None:
         typer.echo(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<28} {rule.summary}")
 
 
-# Codes and names, both lower case: `explain` takes either, in any case.
-_BY_WORD: dict[str, Rule] = {r.code.lower(): r for r in RULES} | {r.name: r for r in RULES}
-_SAID = {r.code.lower(): r.code for r in RULES} | {r.name: r.name for r in RULES}
-
-
 @app.command("explain")
 def _explain(
     code: Annotated[
@@ -110,9 +104,10 @@ def _explain(
     ],
 ) -> None:
     """Explain one rule, by code or name: what it checks, why it matters, an example fix."""
-    rule = _BY_WORD.get(code.lower())
-    if rule is None:
+    named = codes_for(code, prefixes=False)  # a code or a name, in any case
+    if named is None:
         raise ReviewerError(f"unknown code or name '{code}'{_closest_rule(code)}")
+    (rule,) = (BY_CODE[c] for c in named)
     typer.echo(
         f"{rule.code} {rule.name} ({rule.severity.value})\n\n{rule.summary}\n\n"
         f"Why it matters: {rule.why}\n\nExample: {rule.example}"
@@ -120,10 +115,8 @@ def _explain(
 
 
 def _closest_rule(word: str) -> str:
-    close = difflib.get_close_matches(word.lower(), list(_SAID), n=1)
-    if close:
-        return f"; did you mean '{_SAID[close[0]]}'?"
-    return "; `review rules` lists them all"
+    close = closest_rule(word)
+    return f"; did you mean '{close}'?" if close else "; `review rules` lists them all"
 
 
 _DOCTOR_EPILOG = """\b

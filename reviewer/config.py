@@ -14,7 +14,7 @@ from typing import Any
 
 from reviewer import selection
 from reviewer.checks import CheckSettings
-from reviewer.errors import ReviewerError
+from reviewer.errors import ReviewerError, closest
 from reviewer.judge.cost import DEFAULT_PRICES, Price
 from reviewer.model import Severity
 from reviewer.selection import RuleSet
@@ -261,10 +261,8 @@ def _known(word: str, choices: Iterable[str], path: Path, what: str, shown: str 
 
 
 def _closest(word: str, choices: Iterable[str], shown: str) -> str:
-    from difflib import get_close_matches
-
-    close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {shown.format(close[0])}?)" if close else ""
+    close = closest(word, choices)
+    return f" (did you mean {shown.format(close)}?)" if close else ""
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

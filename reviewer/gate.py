@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from difflib import get_close_matches
 
 from reviewer.checks import finding
 from reviewer.config import FailOn
+from reviewer.errors import closest
 from reviewer.extract.comments import FORMS
 from reviewer.model import (
     Extraction,
@@ -106,8 +106,8 @@ def _unknown_codes(suppressions: Sequence[Suppression]) -> Iterator[Finding]:
     for rule in suppressions:
         for word in rule.unknown:
             if rule.form == "unknown":
-                close = get_close_matches(word, FORMS, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else f"; use {', '.join(FORMS)}"
+                close = closest(word, FORMS)
+                hint = f" (did you mean '{close}'?)" if close else f"; use {', '.join(FORMS)}"
                 message = f"'review: {word}' is not a directive, so it does nothing{hint}"
             else:
                 message = f"'{word}' is not a rule code or name, so it suppresses nothing"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reviewer.errors import closest
 from reviewer.model import Severity
 
 
@@ -298,11 +299,15 @@ def codes_for(word: str, prefixes: bool = True) -> frozenset[str] | None:
     return None
 
 
+def closest_rule(word: str) -> str | None:
+    """The code or rule name a mistyped `word` most likely meant, compared in lower case (so
+    `figure-only-mentiond` finds its name as `fig03` finds FIG003), given as written."""
+    spelled = {code.lower(): code for code in BY_CODE} | {name: name for name in BY_NAME}
+    close = closest(word.lower(), spelled)
+    return spelled[close] if close else None
+
+
 def did_you_mean(word: str) -> str:
     """` (did you mean 'FIG003'?)` for the closest code or name, or nothing."""
-    from difflib import get_close_matches
-
-    choices = [*BY_CODE, *BY_NAME]
-    probe = word.upper() if word[:3].upper() in FAMILIES else word.lower()
-    close = get_close_matches(probe, choices, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    close = closest_rule(word)
+    return f" (did you mean '{close}'?)" if close else ""

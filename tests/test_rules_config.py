@@ -538,3 +538,10 @@ def test_a_huge_bad_value_is_quoted_short(bakery: Path, capsys: Cap) -> None:
     result = run(capsys, "bakery.qmd", "--no-llm", "-o", "-")
     assert result.code == 2
     assert len(one_error_line(result.err)) < 300
+
+
+def test_a_mistyped_name_starting_like_a_code_family_still_gets_its_name(
+    bakery: Path, capsys: Cap
+) -> None:
+    result = run(capsys, "bakery.qmd", "--no-llm", "--select", "figure-only-mentiond")
+    assert "did you mean 'figure-only-mentioned'?" in one_error_line(result.err)
