@@ -85,9 +85,10 @@ class _Read:
     unreadable: list[FileAudit] = field(default_factory=list)
 
 
-def _read(target: Plan, settings: CheckSettings, progress: Progress | None) -> _Read:
+def _read(target: Plan, settings: CheckSettings | None, progress: Progress | None) -> _Read:
     """Read everything the plan reads, pair and check each scope (the whole book, or each
-    page alone), and keep what the plan reports."""
+    page alone), and keep what the plan reports. Without `settings` nothing is checked: the
+    judge's questions need only the pairings."""
     everything, reported, unreadable = _extract_all(target, progress)
     defined: dict[str, str] = {}  # id -> the first chapter defining it, in reading order
     for ex in everything:
@@ -98,7 +99,11 @@ def _read(target: Plan, settings: CheckSettings, progress: Progress | None) -> _
     for scope in scopes:
         outside = None if target.shared else _outside(everything, scope[0], defined)
         pairings = pair(scope)
-        checked = check(scope, pairings, settings, target.root, outside)
+        checked = (
+            check(scope, pairings, settings, target.root, outside)
+            if settings
+            else [[] for _ in scope]
+        )
         for ex, pairs, found in zip(scope, pairings, checked, strict=True):
             if id(ex) in reported:
                 read.extractions.append(ex)
@@ -171,7 +176,7 @@ def _with_bare(pairings: list[list[Pairing]], asked: list[Judgment]) -> list[Jud
 
 def judge_requests(target: Plan, progress: Progress | None = None) -> list[JudgeRequest]:
     """What the LLM stage would be asked about each figure, in reading order."""
-    read = _read(target, CheckSettings(), progress)
+    read = _read(target, None, progress)
     return _requests(read.extractions, read.pairings, target)
 
 
