@@ -6,7 +6,7 @@ resolves to a figure in another chapter when a book is reviewed."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,9 +56,14 @@ def check(
         for pairing in pairs:
             found += _figure_checks(pairing, referenced, by_id, settings)
             found += _outside_images(pairing.figure, root)
-        found.sort(key=lambda f: (f.location.path != ex.path, f.location.path, f.location.line))
+        found.sort(key=chapter_order(ex.path))
         result.append(found)
     return result
+
+
+def chapter_order(chapter: str) -> Callable[[Finding], tuple[bool, str, int]]:
+    """How a chapter's findings are listed: its own lines first, then its included files'."""
+    return lambda f: (f.location.path != chapter, f.location.path, f.location.line)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
-from reviewer.checks import finding
+from reviewer.checks import chapter_order, finding
 from reviewer.config import FailOn
 from reviewer.errors import closest
 from reviewer.extract.comments import FORMS
@@ -64,7 +64,7 @@ def gate(
         return chosen
     marked, used = _suppress(chosen, ex.suppressions, ex.figures)
     notes = [*_unknown_codes(ex.suppressions), *_unused(ex.suppressions, used, rules, judged)]
-    notes.sort(key=lambda f: (f.location.path != ex.path, f.location.path, f.location.line))
+    notes.sort(key=chapter_order(ex.path))
     return marked + select(notes, rules)
 
 

@@ -236,10 +236,15 @@ def test_invalid_environment_value_names_the_variable(
 
 def test_the_example_config_is_valid_and_documents_every_key(tmp_path: Path) -> None:
     from reviewer.config import CONFIG_KEYS, load_config
+    from reviewer.rules import BY_CODE
+    from reviewer.selection import KEYS
 
     example = ROOT / "config.example.toml"
     text = example.read_text(encoding="utf-8")
-    load_config(tmp_path, explicit=example, environ={})
+    config = load_config(tmp_path, explicit=example, environ={})
+    assert config.rules.selected == frozenset(BY_CODE)
+    for key in ("[rules]", *KEYS):
+        assert key in text, key
     for key, (_, name, variable) in CONFIG_KEYS.items():
         assert name in text, key
         assert variable in text, key

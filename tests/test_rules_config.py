@@ -12,7 +12,6 @@ import pytest
 from reviewer.rules import BY_CODE
 
 from .cliutil import ERROR, WARNING_ONLY, one_error_line, run, write
-from .conftest import ROOT
 
 Cap = pytest.CaptureFixture[str]
 
@@ -475,18 +474,6 @@ def test_a_known_table_given_as_a_value_is_not_called_unknown(bakery: Path, caps
     line = one_error_line(result.err)
     assert "rules" in line
     assert "unknown" not in line
-
-
-def test_the_example_config_documents_the_rules_table(tmp_path: Path) -> None:
-    """Every unknown-key error says 'config.example.toml lists every key'."""
-    from reviewer.config import load_config
-
-    example = ROOT / "config.example.toml"
-    text = example.read_text(encoding="utf-8")
-    assert "[rules]" in text
-    for key in ("select", "ignore", "per-file-ignores", "severity"):
-        assert key in text, key
-    assert load_config(tmp_path, explicit=example, environ={}).rules.selected == ALL_RULES
 
 
 # -- a hostile reviewer.toml -------------------------------------------------------------------
