@@ -121,7 +121,7 @@ def _unused(
     """Comments that covered nothing, leaving out those whose findings could not have
     appeared in this run: LLM codes without judging, rules not selected for the file."""
     for n, rule in enumerate(suppressions):
-        if n in used or (rule.unknown and not rule.codes) or rule.form == "unknown":
+        if n in used or (rule.unknown and not rule.codes):  # all unknown: SRC009 says it
             continue
         where = rule.comment or rule.target
         could = [c for c in rule.codes if rules.runs(c, where.path) and (judged or c[:3] != "NAR")]
