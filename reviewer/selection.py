@@ -36,7 +36,9 @@ class RuleSet:
     def runs(self, code: str, path: str | None = None) -> bool:
         if code not in self.selected:
             return False
-        return path is None or not any(code in codes for codes in self._ignored_at(path))
+        if path is None or not self.per_file:  # no glob to match: no path to work out
+            return True
+        return not any(code in codes for codes in self._ignored_at(path))
 
     def severity(self, code: str) -> Severity:
         return self.severities.get(code, BY_CODE[code].severity)
