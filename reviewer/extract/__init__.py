@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import yaml
 
-from reviewer.extract.figures import complete_embeds
 from reviewer.extract.walk import Walker, heading_title
 from reviewer.model import Block, BlockKind, Document, Extraction
 from reviewer.parse.cells import load_yaml
@@ -21,7 +20,7 @@ def extract(document: Document, order: int = 0) -> tuple[Extraction, int]:
     extraction = Extraction(
         path=document.path,
         title=_title(document.blocks),
-        figures=tuple(complete_embeds(walker.figures, document.blocks)),
+        figures=tuple(walker.figures),
         references=tuple(walker.references),
         paragraphs=tuple(walker.paragraphs),
         problems=document.problems,

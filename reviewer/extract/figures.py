@@ -8,7 +8,6 @@ options are those of the notebook cell it names, when the load stage could read 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -185,25 +184,9 @@ def embed_figure(args: str, place: Place) -> Figure | None:
     )
 
 
-def complete_embeds(figures: Sequence[Figure], blocks: tuple[Block, ...]) -> list[Figure]:
-    """`figures`, each embedded one completed from the notebook cell that the load stage
-    attached to its shortcode: caption, alt text, code and sub-figures, as the cell gives
-    them. An embed whose notebook could not be read stays as it was."""
-    if not any(figure.embedded_from for figure in figures):
-        return list(figures)
-    cells = {
-        block.location: block.children[0]
-        for block in walk_blocks(blocks)
-        if block.kind is BlockKind.SHORTCODE and block.children
-    }
-    out: list[Figure] = []
-    for figure in figures:
-        cell = cells.get(figure.location) if figure.embedded_from else None
-        out.extend(_embedded(figure, cell) if cell else [figure])
-    return out
-
-
-def _embedded(figure: Figure, block: Block) -> list[Figure]:
+def embedded(figure: Figure, block: Block) -> list[Figure]:
+    """An embed's figure completed from the notebook cell the load stage attached to its
+    shortcode: caption, alt text, code and sub-figures, as the cell gives them."""
     cell = parse_cell(block.info, block.content)
     if cell is None or figure.id is None:
         return [figure]

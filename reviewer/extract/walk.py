@@ -17,6 +17,7 @@ from reviewer.extract.figures import (
     cell_figures,
     div_figure,
     embed_figure,
+    embedded,
     image_figure,
 )
 from reviewer.model import (
@@ -94,8 +95,9 @@ class Walker:
             self.cites(block, replace(ctx, container="table-cell"))
         elif kind is BlockKind.SHORTCODE and block.info == "embed":
             figure = embed_figure(block.content, self.place(block.location, ctx))
-            if figure:
-                self.figures.append(figure)
+            if figure:  # its notebook cell is attached when the notebook could be read
+                cell = block.children[0] if block.children else None
+                self.figures.extend(embedded(figure, cell) if cell else [figure])
         elif kind in _CONTAINER_OF:
             return ctx if ctx.figure else replace(ctx, container=_CONTAINER_OF[kind])
         else:
