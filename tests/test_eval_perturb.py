@@ -21,7 +21,7 @@ from reviewer.evaluate.perturb import (
 )
 from reviewer.evaluate.source import read_source, sentences
 from reviewer.extract import extract
-from reviewer.judge.rewrite import CITATION, REFERENCE, _scan
+from reviewer.judge.rewrite_scan import CITATION, REFERENCE, scan_text
 from reviewer.load import load_chapter
 from reviewer.model import BlockKind, Verdict
 from reviewer.parse.document import parse_document
@@ -41,7 +41,7 @@ MAP_CAPTION = "Map of the Harbour, Market and Station branches."
 
 def keys(text: str) -> set[tuple[str, str]]:
     """The references and citations the rewrite checks' scanner finds."""
-    return {(i.kind, i.key) for i in _scan(text).items if i.kind in (REFERENCE, CITATION)}
+    return {(i.kind, i.key) for i in scan_text(text).items if i.kind in (REFERENCE, CITATION)}
 
 
 def assert_valid(original: str, variant: str, figure_id: str) -> None:
@@ -50,7 +50,7 @@ def assert_valid(original: str, variant: str, figure_id: str) -> None:
     assert [b.kind for b in blocks] == [BlockKind.PARAGRAPH], variant
     assert keys(variant) == keys(original), variant
     assert (REFERENCE, figure_id) in keys(variant)
-    assert _scan(variant).issues == _scan(original).issues, variant  # no new unmatched `$`
+    assert scan_text(variant).issues == scan_text(original).issues, variant  # no new unmatched `$`
 
 
 def one_edit(original: str, variant: str) -> tuple[str, str]:

@@ -125,10 +125,11 @@ class Cached:
 
 @functools.cache
 def _checks_version() -> str:
-    from reviewer.judge import rewrite, rewrite_text
+    from reviewer.judge import rewrite, rewrite_numbers, rewrite_scan, rewrite_text
 
     digest = hashlib.sha256()
-    for module in (rewrite, rewrite_text):  # every file whose rules decide a check
+    # Every file whose rules decide a check.
+    for module in (rewrite, rewrite_scan, rewrite_text, rewrite_numbers):
         digest.update(Path(module.__file__ or "").read_bytes())
     return digest.hexdigest()[:16]
 
