@@ -21,7 +21,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.append(str(REPO_ROOT))
 
 import tests  # noqa: E402
-from reviewer.config import CONFIG_KEYS  # noqa: E402
+from reviewer.project.config import CONFIG_KEYS  # noqa: E402
 from tests.fake_openai import CHAT_PATH, FakeOpenAI  # noqa: E402
 
 # Another distribution's top-level `tests` package would shadow ours and fail obscurely later.
@@ -46,7 +46,7 @@ def child_environ(values: Mapping[str, str] | None = None) -> dict[str, str]:
 
 @contextmanager
 def reviewer_environ(values: Mapping[str, str]) -> Iterator[None]:
-    """Only `values` among the reviewer's settings, for an in-process `reviewer.cli.main`;
+    """Only `values` among the reviewer's settings, for an in-process `reviewer.cli.main.main`;
     the previous environment comes back afterwards."""
     saved = dict(os.environ)
     os.environ.clear()

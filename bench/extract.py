@@ -63,7 +63,7 @@ FALLBACK = (
 class Chapter:
     name: str  # path relative to the corpus, as passed to parse_document
     data: bytes  # raw file, fed to pandoc and used for sizes
-    text: str  # decoded as reviewer.load.read_text does (UTF-8, optional BOM)
+    text: str  # decoded as reviewer.project.load.read_text does (UTF-8, optional BOM)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ Each run writes a synthetic chapter (original prose about a river survey, one ci
 per figure, paragraph lengths varied so requests differ in size) to a temporary folder, starts
 the fake OpenAI server of the test suite in this process on 127.0.0.1 with RPM and TPM limits
 and a fixed latency, and reviews the chapter through the real command line in process
-(`reviewer.cli.main([chapter, "--base-url", url, "--no-cache", "-f", "json", "-o", audit,
+(`reviewer.cli.main.main([chapter, "--base-url", url, "--no-cache", "-f", "json", "-o", audit,
 "-q"])`), with the reviewer's own limits set equal to the server's, so no 429 is expected.
 Two runs: "rpm", where the request budget binds, and "tpm", where the token budget binds;
 the other limit is set to the whole run's total, so it never binds.
@@ -53,12 +53,12 @@ from pathlib import Path
 
 from benchlib import CHAT_PATH, FakeOpenAI, judgment_statuses, reviewer_environ
 
-from reviewer.cli import main as review_main
+from reviewer.cli.main import main as review_main
 from reviewer.judge.chat import ChatCall, ChatReply
 from reviewer.judge.llm import LLMJudge, Settings
 from reviewer.judge.request import load_prompts
 from reviewer.pipeline import judge_requests
-from reviewer.project import plan
+from reviewer.project.plan import plan
 
 MODEL = "gpt-4.1-mini"  # the default model; the fake server answers any name
 

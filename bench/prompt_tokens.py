@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 from reviewer.judge.chat import ChatCall, ChatReply
-from reviewer.judge.cost import DEFAULT_PRICES, PRICES_DATE
 from reviewer.judge.llm import LLMJudge, Settings
 from reviewer.judge.request import load_prompts
 from reviewer.pipeline import judge_requests
-from reviewer.project import plan
+from reviewer.project.plan import plan
+from reviewer.project.prices import DEFAULT_PRICES, PRICES_DATE
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED_OUTPUT = 400  # tokens of a typical answer: five quotes, a rationale and a rewrite

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reviewer.cli import main as review  # noqa: E402
+from reviewer.cli.main import main as review  # noqa: E402
 from tests.local_server import MODEL_ALIAS, CountingProxy, llama_server, missing  # noqa: E402
 
 

@@ -8,7 +8,7 @@ repository's own chapters (`examples/` and `tests/fixtures/judge/`) are used ins
 note says so.
 
 1. Rerun: every `*.qmd` under CORPUS, given together on one command line, through
-   `reviewer.cli.main` in this process with `-f json -o <tmp> -q`, REVIEWER_CACHE_DIR in a
+   `reviewer.cli.main.main` in this process with `-f json -o <tmp> -q`, REVIEWER_CACHE_DIR in a
    temporary folder and the fake OpenAI server of the test suite on 127.0.0.1 (no limits, no
    latency). A cold run fills the cache (timed once, for information). Then, alternating in
    each repetition after one warm-up of each: a warm rerun, the same command (every judgment
@@ -52,7 +52,7 @@ from benchlib import (
     reviewer_environ,
 )
 
-from reviewer.cli import main as review_main
+from reviewer.cli.main import main as review_main
 
 DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus"
 FALLBACK = (REPO_ROOT / "examples", REPO_ROOT / "tests" / "fixtures" / "judge")
@@ -132,7 +132,7 @@ def warm_rerun(run: Runner, argv: Sequence[str], audit: Path) -> float:
 
 
 def timed(argv: Sequence[str]) -> float:
-    """`review ARGV` through reviewer.cli.main in this process."""
+    """`review ARGV` through reviewer.cli.main.main in this process."""
     gc.collect()
     start = time.perf_counter()
     code = review_main(list(argv))

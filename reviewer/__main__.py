@@ -1,5 +1,5 @@
 """`python -m reviewer` runs the `review` command."""
 
-from reviewer.cli import main
+from reviewer.cli.main import main
 
 raise SystemExit(main())

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reviewer.checks import CheckSettings, Outside, check, finding, low_score, narrative
 from reviewer.errors import ReviewerError
 from reviewer.extract import extract
-from reviewer.gate import gate, select
+from reviewer.extract.checks import CheckSettings, Outside, check, finding, low_score, narrative
+from reviewer.extract.pair import pair
+from reviewer.files.read import display_path
+from reviewer.gate.suppress import gate, select
 from reviewer.judge.mode import NO_LLM, Unjudged
-from reviewer.load import display_path, load_chapter
 from reviewer.model import (
     CrossReference,
     Extraction,
@@ -29,8 +30,8 @@ from reviewer.model import (
     Report,
     Usage,
 )
-from reviewer.pair import pair
-from reviewer.project import Plan
+from reviewer.project.load import load_chapter
+from reviewer.project.plan import Plan
 
 if TYPE_CHECKING:  # the judge stage is imported only when a run judges
     from reviewer.judge.build import Stage

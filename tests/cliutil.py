@@ -1,4 +1,4 @@
-"""Shared helpers for the command-line tests: run `reviewer.cli.main` in-process and small
+"""Shared helpers for the command-line tests: run `reviewer.cli.main.main` in-process and small
 chapters written for them (original prose about a bakery)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-import reviewer.load
-from reviewer.cli import main
+import reviewer.project.load
+from reviewer.cli.main import main
 
 # Findings each chapter gives, by severity: these drive the --fail-on tests.
 CLEAN = """# Shelves
@@ -83,11 +83,11 @@ def one_error_line(err: str) -> str:
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the files the review reads from now on, in order, as the list fills."""
     read: list[str] = []
-    real = reviewer.load.read_text
+    real = reviewer.project.load.read_text
 
     def spy(path: Path) -> str:
         read.append(path.name)
         return real(path)
 
-    monkeypatch.setattr(reviewer.load, "read_text", spy)
+    monkeypatch.setattr(reviewer.project.load, "read_text", spy)
     return read

@@ -40,7 +40,7 @@ def mill(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run_quiet(*argv: str) -> int:
-    from reviewer.cli import main
+    from reviewer.cli.main import main
 
     return main(list(argv))
 

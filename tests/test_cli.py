@@ -1,4 +1,4 @@
-"""The command line, driven in-process through `reviewer.cli.main(argv) -> int`: bad inputs,
+"""The command line, driven in-process through `reviewer.cli.main.main(argv) -> int`: bad inputs,
 exit codes and the `rules` / `explain` commands. Where the audit goes is in test_cli_output.py,
 configuration in test_cli_config.py and book mode in test_cli_book.py."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import reviewer.cli
+import reviewer.cli.main
 import reviewer.pipeline
 from reviewer import __version__
 from reviewer.rules import RULES

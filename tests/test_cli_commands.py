@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reviewer import cli
+from reviewer.cli import main as cli
+from reviewer.commands.terminal import statistics
 from reviewer.model import FileAudit, Finding, Location, Report, Severity
-from reviewer.terminal import statistics
 
 from .cliutil import CLEAN, one_error_line, run, write
 

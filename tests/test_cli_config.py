@@ -235,9 +235,9 @@ def test_invalid_environment_value_names_the_variable(
 
 
 def test_the_example_config_is_valid_and_documents_every_key(tmp_path: Path) -> None:
-    from reviewer.config import CONFIG_KEYS, load_config
+    from reviewer.project.config import CONFIG_KEYS, load_config
+    from reviewer.project.selection import KEYS
     from reviewer.rules import BY_CODE
-    from reviewer.selection import KEYS
 
     example = ROOT / "config.example.toml"
     text = example.read_text(encoding="utf-8")

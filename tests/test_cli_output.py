@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import reviewer.output
+import reviewer.files.write
 
 from .cliutil import CLEAN, WARNING_ONLY, one_error_line, run, write
 
@@ -107,9 +107,9 @@ def test_failed_write_keeps_the_old_audit_and_no_temporary_file(
     def broken_replace(src: object, dst: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("reviewer.output.os.replace", broken_replace)
+    monkeypatch.setattr("reviewer.files.write.os.replace", broken_replace)
     with pytest.raises(OSError):
-        reviewer.output.write_atomic(audit, "new audit\n")
+        reviewer.files.write.write_atomic(audit, "new audit\n")
     assert audit.read_text(encoding="utf-8") == "previous\n"
     assert os.listdir(audit.parent) == ["a.audit.md"]
 

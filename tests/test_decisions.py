@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.checks import CheckSettings, narrative
+from reviewer.extract.checks import CheckSettings, narrative
 from reviewer.model import Judgment, JudgmentStatus, Verdict
 from reviewer.pipeline import judge_requests, review
-from reviewer.project import plan
+from reviewer.project.plan import plan
 
 from .cliutil import write
 

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-import reviewer.load
+import reviewer.project.load
 from reviewer.extract import extract
-from reviewer.load import MAX_BYTES, load_chapter
+from reviewer.files.read import MAX_BYTES
 from reviewer.model import Figure, Location
 from reviewer.parse.notebook import notebook_cell, read_notebook
+from reviewer.project.load import load_chapter
 
 from .cliutil import write
 
@@ -108,13 +109,13 @@ def test_a_folder_or_a_missing_notebook_is_no_cell(tmp_path: Path) -> None:
 
 def _spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     read: list[str] = []
-    real = reviewer.load.read_capped
+    real = reviewer.project.load.read_capped
 
     def spy(path: Path, cap: int = MAX_BYTES, what: str = "a chapter") -> bytes:
         read.append(path.name)
         return real(path, cap, what)
 
-    monkeypatch.setattr(reviewer.load, "read_capped", spy)
+    monkeypatch.setattr(reviewer.project.load, "read_capped", spy)
     return read
 
 
@@ -148,7 +149,7 @@ SWALLOW_FIFO = """
 import sys
 from pathlib import Path
 from reviewer.extract import extract
-from reviewer.load import load_chapter
+from reviewer.project.load import load_chapter
 extraction, _ = extract(load_chapter(Path(sys.argv[1])))
 print([f.caption for f in extraction.figures])
 """

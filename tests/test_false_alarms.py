@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from reviewer.book import find_project_root
-from reviewer.cli import main
+from reviewer.cli.main import main
+from reviewer.project.book import find_project_root
 
 from .conftest import CORPUS, ORACLE, need_corpus
 

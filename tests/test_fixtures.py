@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from reviewer.checks import CheckSettings
 from reviewer.extract import extract
-from reviewer.load import load_chapter
+from reviewer.extract.checks import CheckSettings
 from reviewer.model import Pairing, Report
 from reviewer.pipeline import review
-from reviewer.project import plan
+from reviewer.project.load import load_chapter
+from reviewer.project.plan import plan
 
 from .conftest import FIXTURES
 

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.config import FailOn
 from reviewer.errors import ReviewerError
-from reviewer.gate import gate
+from reviewer.gate.suppress import gate
 from reviewer.model import (
     Extraction,
     Figure,
@@ -21,7 +20,8 @@ from reviewer.model import (
     Severity,
     Suppression,
 )
-from reviewer.selection import RuleSet
+from reviewer.project.config import FailOn
+from reviewer.project.selection import RuleSet
 
 from .cliutil import run, write
 from .conftest import ROOT
@@ -239,7 +239,7 @@ def test_score_and_severity_together(example: Path, capsys: Cap) -> None:
 
 
 def test_config_errors_are_reviewer_errors() -> None:
-    from reviewer.config import load_config
+    from reviewer.project.config import load_config
 
     with pytest.raises(ReviewerError, match="REVIEWER_FAIL_ON must be"):
         load_config(ROOT, environ={"REVIEWER_FAIL_ON": "score<0"})

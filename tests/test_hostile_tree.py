@@ -18,12 +18,13 @@ from typing import Any
 
 import pytest
 
-import reviewer.load
+import reviewer.files.read
 from reviewer.errors import ReviewerError
-from reviewer.load import MAX_BYTES, MAX_INCLUDE_DEPTH, read_capped
+from reviewer.files.read import MAX_BYTES, read_capped
 from reviewer.parse import divs
 from reviewer.parse.document import parse_document
 from reviewer.parse.nesting import MAX_DEPTH
+from reviewer.project.load import MAX_INCLUDE_DEPTH
 
 from .cliutil import Result, one_error_line, reads, run, write
 from .conftest import CORPUS, FIXTURES, ROOT
@@ -308,7 +309,7 @@ def test_a_device_is_refused_before_it_is_read(
     def never(fd: int, limit: int) -> bytes:
         raise AssertionError("a device was read")
 
-    monkeypatch.setattr(reviewer.load, "_read_at_most", never)
+    monkeypatch.setattr(reviewer.files.read, "_read_at_most", never)
     with pytest.raises(ReviewerError, match="a character device"):
         read_capped(tmp_path / "zero.qmd")
 
@@ -316,7 +317,7 @@ def test_a_device_is_refused_before_it_is_read(
 def test_the_read_stops_at_the_cap() -> None:
     fd = os.open("/dev/zero", os.O_RDONLY)  # endless: only a bounded read returns
     try:
-        assert len(reviewer.load._read_at_most(fd, 3 * (1 << 20) + 7)) == 3 * (1 << 20) + 7
+        assert len(reviewer.files.read._read_at_most(fd, 3 * (1 << 20) + 7)) == 3 * (1 << 20) + 7
     finally:
         os.close(fd)
 
@@ -326,8 +327,8 @@ def test_a_file_that_grew_after_the_check_is_refused(
 ) -> None:
     path = write(tmp_path / "grows.qmd", "x" * 100)
     small = os.stat_result((stat.S_IFREG | 0o644, 0, 0, 1, 0, 0, 5, 0, 0, 0))
-    monkeypatch.setattr(reviewer.load.os, "stat", lambda _: small)
-    monkeypatch.setattr(reviewer.load.os, "fstat", lambda _: small)
+    monkeypatch.setattr(reviewer.files.read.os, "stat", lambda _: small)
+    monkeypatch.setattr(reviewer.files.read.os, "fstat", lambda _: small)
     with pytest.raises(ReviewerError, match="larger than 10 bytes"):
         read_capped(path, cap=10)
 
@@ -335,7 +336,7 @@ def test_a_file_that_grew_after_the_check_is_refused(
 SWAP = """
 import os, stat, sys
 from pathlib import Path
-import reviewer.load as load
+import reviewer.files.read as load
 real = os.stat
 def regular(path):  # the FIFO looked like a file when checked: swapped in before the open
     return os.stat_result((stat.S_IFREG | 0o644, *tuple(real(path))[1:]))

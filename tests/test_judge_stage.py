@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 
-from reviewer.judge.cost import Price
 from reviewer.judge.llm import Answered, JudgeStopped, Spent
 from reviewer.judge.request import JudgeRequest
 from reviewer.judge.stage import Budget, judge_all
 from reviewer.model import JudgmentStatus, Verdict
+from reviewer.project.prices import Price
 from tests.judgeutil import QueueJudge, answer_json, request
 
 BUDGET = Budget(max_tokens=500, price=Price(1.0, 2.0), concurrency=2)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from reviewer.extract import extract
-from reviewer.load import load_chapter
+from reviewer.extract.pair import pair
 from reviewer.model import Figure, FigureKind, Reference
-from reviewer.pair import pair
+from reviewer.project.load import load_chapter
 
 from .conftest import CORPUS, FIXTURES, ROOT, corpus_required
 

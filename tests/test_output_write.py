@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-import reviewer.output
+import reviewer.files.write
 
 from .cliutil import Result, one_error_line, run
 from .conftest import ROOT
@@ -122,7 +122,7 @@ def test_a_reader_started_just_after_the_review_is_waited_for(
 def test_a_fifo_nobody_reads_is_refused_promptly(
     capsys: Cap, monkeypatch: pytest.MonkeyPatch, fifo: Path
 ) -> None:
-    monkeypatch.setattr(reviewer.output, "FIFO_WAIT_S", 0.2)
+    monkeypatch.setattr(reviewer.files.write, "FIFO_WAIT_S", 0.2)
     started = time.monotonic()
     result = review_to(capsys, fifo)
     assert time.monotonic() - started < 5
@@ -133,9 +133,9 @@ def test_a_fifo_nobody_reads_is_refused_promptly(
 def test_the_default_wait_for_a_reader_is_bounded(fifo: Path) -> None:
     started = time.monotonic()
     with pytest.raises(OSError) as caught:
-        reviewer.output.write_atomic(fifo, "audit\n")
+        reviewer.files.write.write_atomic(fifo, "audit\n")
     assert caught.value.errno == errno.ENXIO
-    assert time.monotonic() - started < reviewer.output.FIFO_WAIT_S + 3
+    assert time.monotonic() - started < reviewer.files.write.FIFO_WAIT_S + 3
 
 
 def test_a_symlink_to_a_fifo_works_like_dev_stdout_on_a_pipe(
@@ -286,7 +286,7 @@ def test_an_os_error_while_writing_is_one_line_and_keeps_the_old_audit(
     def failing_fsync(fd: int) -> None:
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(reviewer.output.os, "fsync", failing_fsync)
+    monkeypatch.setattr(reviewer.files.write.os, "fsync", failing_fsync)
     refused(review_to(capsys, audit), str(audit), os.strerror(code))
     assert audit.read_text(encoding="utf-8") == "previous\n"
     assert leftovers(tmp_path) == []
@@ -298,7 +298,7 @@ def test_a_folder_that_refuses_temporary_files_is_one_line(
     def no_room(*args: Any, **kwargs: Any) -> tuple[int, str]:
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
-    monkeypatch.setattr(reviewer.output.tempfile, "mkstemp", no_room)
+    monkeypatch.setattr(reviewer.files.write.tempfile, "mkstemp", no_room)
     refused(review_to(capsys, tmp_path / "audit.md"), "Permission denied")
 
 
@@ -333,7 +333,7 @@ def test_ctrl_c_mid_write_keeps_the_previous_audit(
     audit.write_text("previous\n", encoding="utf-8")
     real_fdopen = os.fdopen
     monkeypatch.setattr(
-        reviewer.output.os, "fdopen", lambda *a, **k: _HalfWriter(real_fdopen(*a, **k))
+        reviewer.files.write.os, "fdopen", lambda *a, **k: _HalfWriter(real_fdopen(*a, **k))
     )
     result = review_to(capsys, audit)
     assert result.code == 130
@@ -356,8 +356,8 @@ def test_other_writers_get_the_same_rules(tmp_path: Path) -> None:
     target = tmp_path / "state.json"
     link = tmp_path / "link.json"
     link.symlink_to(target)
-    reviewer.output.write_atomic(link, "{}\n")
+    reviewer.files.write.write_atomic(link, "{}\n")
     assert link.is_symlink() and target.read_text(encoding="utf-8") == "{}\n"
     with pytest.raises(OSError) as caught:
-        reviewer.output.write_atomic(tmp_path, "{}\n")
+        reviewer.files.write.write_atomic(tmp_path, "{}\n")
     assert caught.value.strerror == "it is a folder, not a file"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from reviewer.book import open_book
+from reviewer.project.book import open_book
 
 from .cliutil import Result, reads, run, write
 from .conftest import FIXTURES

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.checks import CheckSettings
+from reviewer.extract.checks import CheckSettings
 from reviewer.model import (
     Criterion,
     FindingStatus,
@@ -24,7 +24,7 @@ from reviewer.model import (
     Verdict,
 )
 from reviewer.pipeline import review
-from reviewer.project import plan
+from reviewer.project.plan import plan
 from reviewer.render import Format, render
 
 from .conftest import ROOT

@@ -18,7 +18,7 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from reviewer.checks import CheckSettings
+from reviewer.extract.checks import CheckSettings
 from reviewer.model import (
     Criterion,
     Finding,
@@ -30,7 +30,7 @@ from reviewer.model import (
     Verdict,
 )
 from reviewer.pipeline import review
-from reviewer.project import plan
+from reviewer.project.plan import plan
 from reviewer.render import Format, html, render, summary
 from reviewer.render.safe_text import code_block, md_text
 

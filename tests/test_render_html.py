@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.cli import main
+from reviewer.cli.main import main
 from reviewer.render.html_card import diff
 from tests.browser import Browser, need_chromium
 

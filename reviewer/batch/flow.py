@@ -8,21 +8,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reviewer.batch import morning
+from reviewer.batch import report as book_report
 from reviewer.batch.api import BatchAPI
 from reviewer.batch.keys import run_keys
 from reviewer.batch.lines import Limits
 from reviewer.batch.run import Batches
 from reviewer.batch.state import FigureState, RunState, load
-from reviewer.config import Config
 from reviewer.errors import ReviewerError
 from reviewer.judge.build import Stage
 from reviewer.judge.cache import Cached
-from reviewer.judge.cost import BATCH_DISCOUNT, Price, price_for
 from reviewer.judge.request import JudgeRequest
 from reviewer.judge.stage import Budget, Estimate, StageProgress, estimate_all
 from reviewer.pipeline import judge_requests, review
-from reviewer.project import Plan
+from reviewer.project.config import Config
+from reviewer.project.plan import Plan
+from reviewer.project.prices import BATCH_DISCOUNT, Price, price_for
 from reviewer.render import Format
 
 Echo = Callable[[str], None]
@@ -86,7 +86,7 @@ def live(book: Book, progress: StageProgress | None, max_cost: float | None) -> 
     found, _ = estimate(book)
     _within(found, max_cost)
     result = review(book.target, book.config.checks, book.stage, None, progress)
-    return morning.write(result, book.out, book.root, book.fmt, book.stage.budget.price)
+    return book_report.write(result, book.out, book.root, book.fmt, book.stage.budget.price)
 
 
 def _within(found: Estimate, max_cost: float | None) -> None:
@@ -152,11 +152,11 @@ def wait(book: Book, echo: Echo, sleep: Callable[[float], None] = time.sleep) ->
 def report(book: Book, state: RunState) -> Path:
     price = book.batch_price()
     budget = Budget(book.config.max_output_tokens, price, concurrency=4)
-    judge = morning.RunJudge(book.batches.cache, state)
+    judge = book_report.RunJudge(book.batches.cache, state)
     describe = f"{state.model} via the Batch API, run {state.run}"
     stage = Stage(judge, budget, book.stage.settings, describe)
     result = review(book.target, book.config.checks, stage)
-    return morning.write(result, book.out, book.root, book.fmt, price)
+    return book_report.write(result, book.out, book.root, book.fmt, price)
 
 
 def status(book: Book) -> list[str]:

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.batch.state import RunState
-from reviewer.config import Config
 from reviewer.errors import ReviewerError
 from reviewer.judge.request import Prompts
+from reviewer.project.config import Config
 
 # Recorded key: (the Config field it sets, how a user gives it, the types it may have).
 KEYED: dict[str, tuple[str, str, tuple[type, ...]]] = {

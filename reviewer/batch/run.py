@@ -39,9 +39,7 @@ class Batches:
     limits: jsonl.Limits = field(default_factory=jsonl.Limits)
     attempts: int = 5
 
-    def start(
-        self, book: str, figures: Sequence[FigureState], keys: dict[str, Any]
-    ) -> RunState:
+    def start(self, book: str, figures: Sequence[FigureState], keys: dict[str, Any]) -> RunState:
         """The run in progress, or a new one for the questions the cache cannot answer."""
         state = load(self.folder)
         if state is not None and not state.finished():

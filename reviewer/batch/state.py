@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.errors import ReviewerError
-from reviewer.load import display_path, read_capped
-from reviewer.output import write_atomic
+from reviewer.files.read import display_path, read_capped
+from reviewer.files.write import write_atomic
 
 STATE_FILE = "state.json"
 VERSION = 1

@@ -21,9 +21,9 @@ from reviewer.evaluate.perturb import (
     mentions_only_edit,
 )
 from reviewer.extract import extract
-from reviewer.load import load_chapter
+from reviewer.extract.pair import pair
 from reviewer.model import Extraction, Pairing, Verdict
-from reviewer.pair import pair
+from reviewer.project.load import load_chapter
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from reviewer.evaluate.gold import GoldPair
 from reviewer.evaluate.metrics import Evaluation, Outcome, RunInfo, evaluate
 from reviewer.evaluate.run import Judged, cost_of, judge, request, request_for
 from reviewer.evaluate.stats import ratio
-from reviewer.judge.cost import Price
 from reviewer.judge.stage import StageProgress
 from reviewer.model import Judgment
+from reviewer.project.prices import Price
 
 if TYPE_CHECKING:
     from reviewer.judge.build import Stage

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 from reviewer.evaluate.gold import GoldPair
 from reviewer.evaluate.metrics import Evaluation, Outcome, RunInfo, evaluate
-from reviewer.judge.cost import Price
 from reviewer.judge.request import PROMPT_FILES, JudgeRequest, load_prompts
 from reviewer.judge.stage import StageProgress, Tally, judge_all
 from reviewer.model import Judgment
+from reviewer.project.prices import Price
 
 if TYPE_CHECKING:
     from reviewer.judge.build import Stage

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from reviewer.config import Config
 from reviewer.errors import ReviewerError
+from reviewer.files.write import write_atomic
 from reviewer.judge.cache import AnswerCache, Cached, default_cache_dir
 from reviewer.judge.chat import Chat, ChatCall, ChatReply, FatalError, RequestError, Unreachable
-from reviewer.judge.cost import price_for
 from reviewer.judge.formats import MEMORY_FILE, FormMemory, Negotiation, memory_key
 from reviewer.judge.health import Breaker, Waits
 from reviewer.judge.limits import RateLimited, RateLimiter
@@ -28,7 +27,8 @@ from reviewer.judge.mode import Mode
 from reviewer.judge.request import load_prompts
 from reviewer.judge.retry import Retried
 from reviewer.judge.stage import Budget
-from reviewer.output import write_atomic
+from reviewer.project.config import Config
+from reviewer.project.prices import price_for
 
 CASSETTE_META = "cassette.json"
 _VISION_MODELS = re.compile(r"gpt-4o|gpt-4\.1|gpt-4-turbo|gpt-5|^o[134]|vision|llava|-vl\b")

@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx2
 
+from reviewer.files.write import write_atomic
 from reviewer.judge.redact import header_secrets, redact
-from reviewer.output import write_atomic
 
 _REQUEST_HEADERS = ("content-type", "accept")
 _RESPONSE_HEADERS = re.compile(r"^(content-type|retry-after(-ms)?|x-ratelimit-[a-z-]+)$")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
-from reviewer.config import Config
 from reviewer.judge.chat import (
     ChatCall,
     ChatError,
@@ -23,6 +22,7 @@ from reviewer.judge.formats import LADDER, MEMORY_FILE, Form, FormMemory, memory
 from reviewer.judge.llm import LLMJudge, Settings
 from reviewer.judge.openai_chat import OpenAIChat
 from reviewer.judge.request import JudgeRequest, load_prompts
+from reviewer.project.config import Config
 
 PROBE_TOKENS = 16  # enough to be answered, too few to cost anything
 PROBE_TIMEOUT = 60.0  # a local server may load its model on the first question

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from reviewer.errors import ReviewerError
+from reviewer.files.read import read_capped
+from reviewer.files.write import write_atomic
 from reviewer.judge.chat import RequestError, SchemaUnsupported
-from reviewer.load import read_capped
-from reviewer.output import write_atomic
 
 T = TypeVar("T")
 MEMORY_FILE = "formats.json"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from reviewer.config import Config
+    from reviewer.project.config import Config
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from importlib import resources
 from pathlib import Path
 
 from reviewer.errors import ReviewerError
-from reviewer.images import read_image, readable_image
 from reviewer.model import Location, Pairing, RichText
+from reviewer.project.images import read_image, readable_image
 
 PROMPT_FILES = ("system.md", "json_mode.md", "repair.md", "propose.md")
 MAX_MENTIONS = 3

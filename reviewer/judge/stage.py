@@ -15,12 +15,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from reviewer.judge.cache import Cached
-from reviewer.judge.cost import Price
 from reviewer.judge.health import Waits
 from reviewer.judge.llm import Answered, Judge, JudgeFailed, JudgeStopped, Spent
 from reviewer.judge.request import JudgeRequest
 from reviewer.judge.rewrite import check_rewrite
 from reviewer.model import Judgment, JudgmentStatus, Usage
+from reviewer.project.prices import Price
 
 StageProgress = Callable[["Tally", int], None]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reviewer.checks import narrative
+from reviewer.extract.checks import narrative
 from reviewer.model import FigureAudit, FileAudit, Finding, Location
 
 Key = tuple[str, int, str | None]  # a figure's path, line and id

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from reviewer import __version__
-from reviewer.gate import set_aside
+from reviewer.gate.suppress import set_aside
 from reviewer.model import FigureAudit, FileAudit, Finding, Report
 from reviewer.render.grouping import Key, figure_key, findings_by_figure, unclaimed
 from reviewer.render.html_card import Media, card, finding_item, verdict_of, worst_first

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from reviewer.gate import QUIET
+from reviewer.gate.suppress import QUIET
 from reviewer.model import (
     FigureAudit,
     FileAudit,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer import __version__
-from reviewer.baseline import key
+from reviewer.gate.baseline import key
 from reviewer.model import FileAudit, Finding, FindingStatus, Judgment, Report, Severity
 from reviewer.rules import RULES
 

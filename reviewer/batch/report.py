@@ -9,12 +9,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from reviewer.batch.state import RunState
+from reviewer.files.write import write_atomic
 from reviewer.judge.cache import Cached
-from reviewer.judge.cost import Price
 from reviewer.judge.llm import Answered, JudgeFailed, Spent
 from reviewer.judge.request import JudgeRequest
 from reviewer.model import JudgmentStatus, Report
-from reviewer.output import write_atomic
+from reviewer.project.prices import Price
 from reviewer.render import Format, render
 from reviewer.render import summary as book_summary
 

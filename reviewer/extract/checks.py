@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reviewer.images import outside
 from reviewer.model import (
     Extraction,
     Figure,
@@ -20,8 +19,9 @@ from reviewer.model import (
     Pairing,
     Verdict,
 )
+from reviewer.project.images import outside
+from reviewer.project.selection import RuleSet
 from reviewer.rules import rule
-from reviewer.selection import RuleSet
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reviewer.book import PROJECT_FILE, Book, find_project_root, open_book
-from reviewer.checks import finding
 from reviewer.errors import ReviewerError
-from reviewer.load import display_path, is_inside, real_path
+from reviewer.extract.checks import finding
+from reviewer.files.read import display_path, is_inside, real_path
 from reviewer.model import Finding, Location
+from reviewer.project.book import PROJECT_FILE, Book, find_project_root, open_book
 
 
 @dataclass(frozen=True)

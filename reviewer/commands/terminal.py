@@ -10,9 +10,9 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reviewer.gate import set_aside
+from reviewer.files.write import quarto_renders
+from reviewer.gate.suppress import set_aside
 from reviewer.model import Report, Severity, Usage
-from reviewer.output import quarto_renders
 from reviewer.rules import BY_CODE
 
 if TYPE_CHECKING:

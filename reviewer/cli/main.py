@@ -11,18 +11,20 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from reviewer import __version__, commands, options, terminal
-from reviewer.config import FAIL_ON_HELP, VISION, Config, load_config
+from reviewer import __version__
+from reviewer.cli import options, tools
+from reviewer.commands import terminal
 from reviewer.errors import ReviewerError
-from reviewer.judge.cost import PRICES_DATE
+from reviewer.files.write import default_output, write_atomic
 from reviewer.judge.mode import Mode, Unjudged, off
-from reviewer.output import default_output, write_atomic
+from reviewer.project.config import FAIL_ON_HELP, VISION, Config, load_config
+from reviewer.project.prices import PRICES_DATE
 from reviewer.render import Format, render
 
 if TYPE_CHECKING:
     from collections import Counter
 
-    from reviewer.baseline import Key
+    from reviewer.gate.baseline import Key
     from reviewer.judge.build import Stage
     from reviewer.model import Report
 
@@ -194,7 +196,7 @@ def _review(
         "severity": severity,
     }
     from reviewer.pipeline import dry_run, review  # not needed for --help
-    from reviewer.project import plan
+    from reviewer.project.plan import plan
 
     settings = load_config(paths[0], overrides, explicit=config)
     known = _known(baseline)  # read first: a bad baseline should cost no LLM call
@@ -232,13 +234,13 @@ def _review(
             typer.echo(line, err=True)
     if report.llm_error:
         raise ReviewerError(f"the LLM stage stopped: {report.llm_error}")
-    from reviewer.gate import failing
+    from reviewer.gate.suppress import failing
 
     return 1 if failing(report, settings.gate) else 0
 
 
 def _known(path: Path | None) -> Counter[Key] | None:
-    from reviewer.baseline import load
+    from reviewer.gate.baseline import load
 
     return None if path is None else load(path)
 
@@ -246,13 +248,13 @@ def _known(path: Path | None) -> Counter[Key] | None:
 def _against(report: Report, known: Counter[Key], path: Path) -> Report:
     from dataclasses import replace
 
-    from reviewer.baseline import apply
+    from reviewer.gate.baseline import apply
 
     return replace(apply(report, known, path.parent), baseline=str(path))
 
 
 def _write_baseline(report: Report, path: Path, quiet: bool) -> int:
-    from reviewer import baseline
+    from reviewer.gate import baseline
 
     try:
         count = baseline.write(report, path)
@@ -329,22 +331,22 @@ def main(argv: list[str] | None = None) -> int:
 
 def _route(args: list[str]) -> tuple[typer.Typer, list[str], str]:
     if args[:1] == ["batch"]:
-        from reviewer import cli_batch  # the batch stage loads only for batch commands
+        from reviewer.cli import batch as cli_batch  # the batch stage loads only for batch commands
 
         rest = args[1:]
         if rest and rest[0] not in cli_batch.COMMANDS and not rest[0].startswith("-"):
-            commands.mistyped(rest[0], cli_batch.COMMANDS, "batch command or book")
+            tools.mistyped(rest[0], cli_batch.COMMANDS, "batch command or book")
             rest = ["submit", *rest]  # `review batch BOOK` is `review batch submit BOOK`
         return cli_batch.app, rest, "review batch"
     if args[:1] == ["eval"]:
-        from reviewer import cli_eval  # the evaluate stage loads only for `review eval`
+        from reviewer.cli import eval as cli_eval  # the evaluate stage loads only for `review eval`
 
         return cli_eval.app, args[1:], "review eval"
-    if args and args[0] in commands.NAMES:  # rules, explain, cache, baseline, doctor
-        commands.check_subcommand(args)
-        return commands.app, args, "review"
+    if args and args[0] in tools.NAMES:  # rules, explain, cache, baseline, doctor
+        tools.check_subcommand(args)
+        return tools.app, args, "review"
     if args:
-        commands.mistyped(args[0], commands.COMMANDS, "command or file")
+        tools.mistyped(args[0], tools.COMMANDS, "command or file")
     return _review_app, args, "review"
 
 

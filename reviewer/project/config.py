@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reviewer import selection
-from reviewer.checks import CheckSettings
 from reviewer.errors import ReviewerError, closest
-from reviewer.judge.cost import DEFAULT_PRICES, Price
+from reviewer.extract.checks import CheckSettings
 from reviewer.model import Severity
-from reviewer.selection import RuleSet
+from reviewer.project import selection
+from reviewer.project.prices import DEFAULT_PRICES, Price
+from reviewer.project.selection import RuleSet
 
 CONFIG_FILE = "reviewer.toml"
 

@@ -1,5 +1,5 @@
 """The command line's other commands: `review rules`, `review explain CODE`,
-`review cache stats|clear`, `review baseline write` and `review doctor`. `reviewer.cli.main`
+`review cache stats|clear`, `review baseline write` and `review doctor`. `reviewer.cli.main.main`
 routes to them by their first word."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
-from reviewer.config import load_config
 from reviewer.errors import ReviewerError, closest
+from reviewer.project.config import load_config
 from reviewer.rules import BY_CODE, RULES, closest_rule, codes_for
 
 HELP = {"help_option_names": ["-h", "--help"]}
@@ -208,6 +208,6 @@ def _baseline_write(
     Takes the same paths and options as `review`."""
     if not any(not arg.startswith("-") for arg in ctx.args):
         raise ReviewerError("say what to review: `review baseline write PATH`")
-    from reviewer.cli import main  # the review command itself, with the same options
+    from reviewer.cli.main import main  # the review command itself, with the same options
 
     return main([*ctx.args, "--write-baseline", str(output)])

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from reviewer import __version__
 from reviewer.errors import ReviewerError
+from reviewer.files.write import write_atomic
 from reviewer.model import Finding, FindingStatus, Report
-from reviewer.output import write_atomic
 
 VERSION = 1
 

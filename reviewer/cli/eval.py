@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from reviewer import options, terminal
-from reviewer.config import load_config
+from reviewer.cli import options
+from reviewer.commands import terminal
 from reviewer.errors import ReviewerError
-from reviewer.judge.cost import Price, price_for
+from reviewer.files.write import write_atomic
 from reviewer.judge.mode import Mode, off
-from reviewer.output import write_atomic
+from reviewer.project.config import load_config
+from reviewer.project.prices import Price, price_for
 
 if TYPE_CHECKING:
     from reviewer.judge.build import Stage
@@ -187,8 +188,8 @@ def _measure(job: _Job, inputs: list[Any], stage: Stage, model: str) -> tuple[di
 def _perturbed(source: Path, seed: int) -> list[Any]:
     """A chapter's perturbed figures, or those of every chapter of a folder, chosen and
     ordered as `review` reads a book folder (partials and `_` folders left out)."""
-    from reviewer.book import open_book
     from reviewer.evaluate.chapter import perturb_path
+    from reviewer.project.book import open_book
 
     if source.is_file():
         return perturb_path(source, seed)

@@ -1,5 +1,5 @@
 """The `review batch` commands, kept thin: a whole book overnight through the OpenAI Batch
-API (or the live path), then `status`, `collect` and `cancel`. `reviewer.cli.main` routes
+API (or the live path), then `status`, `collect` and `cancel`. `reviewer.cli.main.main` routes
 `review batch ...` here, so nothing below loads for other commands."""
 
 from __future__ import annotations
@@ -12,18 +12,18 @@ from typing import Annotated
 
 import typer
 
-from reviewer import terminal
 from reviewer.batch import flow
 from reviewer.batch.keys import check_prompts, follow
 from reviewer.batch.state import load
-from reviewer.commands import HELP
-from reviewer.config import VIA, load_config
+from reviewer.cli.tools import HELP
+from reviewer.commands import terminal
 from reviewer.errors import ReviewerError
 from reviewer.judge.build import build_stage
-from reviewer.judge.cost import PRICES_DATE
 from reviewer.judge.mode import Mode, off
 from reviewer.judge.openai_chat import OpenAIBatches
-from reviewer.project import plan
+from reviewer.project.config import VIA, load_config
+from reviewer.project.plan import plan
+from reviewer.project.prices import PRICES_DATE
 from reviewer.render import Format
 
 app = typer.Typer(

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from reviewer.errors import ReviewerError
-from reviewer.load import MAX_BYTES, display_path, read_capped
+from reviewer.files.read import MAX_BYTES, display_path, read_capped
 from reviewer.parse.cells import load_yaml
 
 PROJECT_FILE = "_quarto.yml"

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from reviewer.errors import ReviewerError
-from reviewer.load import is_inside, read_capped
+from reviewer.files.read import is_inside, read_capped
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 _REMOTE = re.compile(r"[a-z][a-z0-9+.-]*:", re.IGNORECASE)  # http:, data:, file: ...

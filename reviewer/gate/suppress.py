@@ -8,9 +8,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
-from reviewer.checks import chapter_order, finding
-from reviewer.config import FailOn
 from reviewer.errors import closest
+from reviewer.extract.checks import chapter_order, finding
 from reviewer.extract.comments import FORMS
 from reviewer.model import (
     Extraction,
@@ -21,8 +20,9 @@ from reviewer.model import (
     Report,
     Suppression,
 )
+from reviewer.project.config import FailOn
+from reviewer.project.selection import RuleSet
 from reviewer.rules import did_you_mean
-from reviewer.selection import RuleSet
 
 # How an audit labels a finding that does not count.
 QUIET = {

@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from reviewer.load import file_kind
+from reviewer.files.read import file_kind
 
 FIFO_WAIT_S = 2.0
 # Non-blocking so that opening a FIFO nobody reads fails (ENXIO) instead of hanging; appending

@@ -1,0 +1,1 @@
+"""The command line: options mapped to the command functions, errors to exit codes."""

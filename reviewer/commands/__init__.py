@@ -1,0 +1,1 @@
+"""Commands: one function per command, run with options the command line has mapped."""

@@ -1,0 +1,1 @@
+"""Files: reading and writing them safely, for every stage that touches the disk."""
