@@ -21,7 +21,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.append(str(REPO_ROOT))
 
 import tests  # noqa: E402
-from reviewer.project.config import CONFIG_KEYS  # noqa: E402
+from reviewer.project.settings import CONFIG_KEYS  # noqa: E402
 from tests.fake_openai import CHAT_PATH, FakeOpenAI  # noqa: E402
 
 # Another distribution's top-level `tests` package would shadow ours and fail obscurely later.

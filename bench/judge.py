@@ -12,7 +12,7 @@ and a fixed latency, and reviews the chapter through the real command line in pr
 Two runs: "rpm", where the request budget binds, and "tpm", where the token budget binds;
 the other limit is set to the whole run's total, so it never binds.
 
-Tokens are counted as the reviewer's limiter charges them: `LLMJudge.first_call(r).tokens`,
+Tokens are counted as the reviewer's limiter charges them: `LLMJudge.question(r).tokens`,
 the prompt counted offline plus the maximum output tokens. Both sides' buckets start full
 with a minute's budget and refill continuously, so the bound is the earliest a run can end:
 
@@ -153,7 +153,7 @@ def limiter_tokens(chapter: Path, max_output: int) -> list[int]:
     """What the reviewer's limiter charges for each figure's first (and normally only) call."""
     settings = Settings(MODEL, "compatible", max_tokens=max_output)
     judge = LLMJudge(_NoChat(), load_prompts(), settings)
-    return [judge.first_call(r).tokens for r in judge_requests(plan([chapter]))]
+    return [judge.question(r).tokens for r in judge_requests(plan([chapter]))]
 
 
 def limits(spec: Spec, tokens: Sequence[int]) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""The pipeline, one direction: load -> extract -> pair -> checks -> judge -> report.
+"""The pipeline, one direction: load -> extract -> pair -> checks -> judge -> gate -> report.
 
 A review covers one chapter, several, or a whole book; references resolve across everything
 reviewed together, in reading order."""
@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from reviewer.errors import ReviewerError
 from reviewer.extract import extract
-from reviewer.extract.checks import CheckSettings, Outside, check, finding, low_score, narrative
+from reviewer.extract.checks import Outside, check, low_score, narrative
 from reviewer.extract.pair import pair
 from reviewer.files.read import display_path
+from reviewer.gate.baseline import Baseline
 from reviewer.gate.suppress import gate, select
 from reviewer.judge.mode import NO_LLM, Unjudged
 from reviewer.model import (
@@ -32,11 +33,12 @@ from reviewer.model import (
 )
 from reviewer.project.load import load_chapter
 from reviewer.project.plan import Plan
+from reviewer.project.settings import CheckSettings
+from reviewer.rules import finding
 
 if TYPE_CHECKING:  # the judge stage is imported only when a run judges
-    from reviewer.judge.build import Stage
     from reviewer.judge.request import JudgeRequest
-    from reviewer.judge.stage import Estimate, StageProgress, Tally
+    from reviewer.judge.stage import Estimate, Stage, StageProgress, Tally
 
 Progress = Callable[[int, int, str], None]
 
@@ -47,7 +49,10 @@ def review(
     judging: Stage | Unjudged = NO_LLM,
     progress: Progress | None = None,
     judge_progress: StageProgress | None = None,
+    known: Baseline | None = None,
 ) -> Report:
+    """Every stage of a review, in order. The gate is applied here and only here: the rules
+    chosen, source comments and, with `known`, the baseline."""
     read = _read(target, settings, progress)
     extractions, pairings = read.extractions, read.pairings
     if isinstance(judging, Unjudged):
@@ -72,7 +77,8 @@ def review(
         problems = select(target.config_problems, settings.rules)
         files.append(FileAudit(config, "Book configuration", (), problems))
     unreadable = [replace(u, findings=select(u.findings, settings.rules)) for u in read.unreadable]
-    return Report(tuple(files + unreadable), usage, note, error)
+    report = Report(tuple(files + unreadable), usage, note, error)
+    return known.apply(report) if known else report
 
 
 @dataclass

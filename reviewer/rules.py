@@ -1,13 +1,16 @@
-"""The registry of finding codes (checks stage). Codes are stable: never renumber or reuse one.
+"""The registry of finding codes, the one constructor of findings and their identity. Codes are
+stable: never renumber or reuse one.
 `FIG` codes are about figures, `REF` about references, `SRC` about the source files themselves,
 `NAR` about the narrative judgment of the LLM stage."""
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
-from reviewer.errors import closest
-from reviewer.model import Severity
+from reviewer.model import Finding, Location, Severity
 
 
 @dataclass(frozen=True)
@@ -271,43 +274,27 @@ RULES: tuple[Rule, ...] = (
 )
 
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
-
-
-def rule(code: str) -> Rule:
-    return BY_CODE[code]
-
-
 BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
-FAMILIES = ("FIG", "REF", "SRC", "NAR")
 
 
-def codes_for(word: str, prefixes: bool = True) -> frozenset[str] | None:
-    """The codes a selector names, as ruff reads them: a code (`FIG003`), a rule's name
-    (`missing-alt`), and with `prefixes` a prefix of codes (`FIG`, `FIG00`) or `ALL`; None
-    when it names none. Suppression comments take whole codes and names only."""
-    text = word.strip()
-    upper = text.upper()
-    if text.lower() in BY_NAME:
-        return frozenset({BY_NAME[text.lower()].code})
-    if not prefixes:
-        return frozenset({upper}) if upper in BY_CODE else None
-    if upper == "ALL":
-        return frozenset(BY_CODE)
-    if upper[:3] in FAMILIES:
-        found = frozenset(code for code in BY_CODE if code.startswith(upper))
-        return found or None
-    return None
+def finding(
+    code: str,
+    message: str,
+    where: Location,
+    figure: str | None = None,
+    suggestion: str | None = None,
+) -> Finding:
+    """Every finding is made here, with the severity the registry gives its code; the gate
+    applies the configured one."""
+    return Finding(code, BY_CODE[code].severity, message, where, figure, suggestion)
 
 
-def closest_rule(word: str) -> str | None:
-    """The code or rule name a mistyped `word` most likely meant, compared in lower case (so
-    `figure-only-mentiond` finds its name as `fig03` finds FIG003), given as written."""
-    spelled = {code.lower(): code for code in BY_CODE} | {name: name for name in BY_NAME}
-    close = closest(word.lower(), spelled)
-    return spelled[close] if close else None
+FindingKey = tuple[str, str, str]  # path relative to a base, code, figure id or message shape
 
 
-def did_you_mean(word: str) -> str:
-    """` (did you mean 'FIG003'?)` for the closest code or name, or nothing."""
-    close = closest_rule(word)
-    return f" (did you mean '{close}'?)" if close else ""
+def finding_key(finding: Finding, base: Path) -> FindingKey:
+    """What identifies a finding across edits (the baseline, SARIF's fingerprints); one about
+    no figure is told apart by its message, digits left out."""
+    path = Path(os.path.relpath(Path(finding.location.path).resolve(), base.resolve()))
+    anchor = finding.figure or re.sub(r"\d+", "#", finding.message)
+    return path.as_posix(), finding.code, anchor

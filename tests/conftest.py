@@ -11,7 +11,7 @@ from typing import NoReturn
 
 import pytest
 
-from reviewer.project.config import CONFIG_KEYS
+from reviewer.project.settings import CONFIG_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from reviewer.judge.chat import ChatCall, ChatError, ChatReply
-from reviewer.judge.llm import Answered, Spent, parse_for
+from reviewer.judge.llm import Answered, Check, Spent, parse_for
+from reviewer.judge.repair import Repair
 from reviewer.judge.request import JudgeRequest
 from reviewer.judge.schema import CRITERIA
 from reviewer.model import JudgmentStatus
@@ -81,3 +82,15 @@ class QueueJudge:
         spent = Spent(1, 1000, 200)
         answer = parse_for(req, self.answers.popleft())
         return Answered(answer, JudgmentStatus.JUDGED, "m", spent)
+
+    def cached(self, req: JudgeRequest) -> Answered | None:
+        return None
+
+    def problems(self, req: JudgeRequest, rewrite: str, check: Check) -> tuple[str, ...]:
+        return check()
+
+    def question(self, req: JudgeRequest, repair: Repair | None = None) -> ChatCall:
+        raise AssertionError("the stage never words a question itself")
+
+    def keep(self, req: JudgeRequest, answered: Answered) -> None:
+        """Nothing to keep it in."""

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
+from reviewer.batch.client import OpenAIBatches
 from reviewer.judge.cache import AnswerCache
-from reviewer.judge.openai_chat import OpenAIBatches
 from tests.cliutil import Result, run, write
 from tests.conftest import FIXTURES, ROOT
 from tests.fake_openai import BatchFaults, FakeOpenAI

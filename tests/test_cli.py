@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import reviewer.cli.main
-import reviewer.pipeline
+import reviewer.commands.review
 from reviewer import __version__
 from reviewer.rules import RULES
 
@@ -192,7 +192,7 @@ def test_interrupt_exits_130(capsys: Cap, monkeypatch: pytest.MonkeyPatch, tmp_p
 
     write(tmp_path / "ch.qmd", CLEAN)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(reviewer.pipeline, "review", interrupted)
+    monkeypatch.setattr(reviewer.commands.review, "review", interrupted)
     result = run(capsys, "ch.qmd", "-o", "-")
     assert result.code == 130
     assert "Traceback" not in result.err

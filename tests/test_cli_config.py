@@ -235,8 +235,9 @@ def test_invalid_environment_value_names_the_variable(
 
 
 def test_the_example_config_is_valid_and_documents_every_key(tmp_path: Path) -> None:
-    from reviewer.project.config import CONFIG_KEYS, load_config
+    from reviewer.project.config import load_config
     from reviewer.project.selection import KEYS
+    from reviewer.project.settings import CONFIG_KEYS
     from reviewer.rules import BY_CODE
 
     example = ROOT / "config.example.toml"

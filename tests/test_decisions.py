@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.extract.checks import CheckSettings, narrative
+from reviewer.extract.checks import narrative
 from reviewer.model import Judgment, JudgmentStatus, Verdict
 from reviewer.pipeline import judge_requests, review
 from reviewer.project.plan import plan
+from reviewer.project.settings import CheckSettings
 
 from .cliutil import write
 

@@ -103,7 +103,7 @@ def test_compare_shows_two_results_side_by_side(tmp_path: Path, capsys: Cap) -> 
         (["eval"], "give a gold file"),
         (["eval", "missing.jsonl", "--replay", "x"], "missing.jsonl: no such file"),
         (["eval", "bad.jsonl", "--replay", "x"], "bad.jsonl:1"),
-        (["eval", "good.jsonl"], "review eval needs a model"),
+        (["eval", "good.jsonl"], "review eval needs the LLM stage"),
         (["eval", "--compare", "bad.jsonl", "good.jsonl"], "not a result written by"),
     ],
 )

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from reviewer.extract import extract
-from reviewer.extract.checks import CheckSettings
 from reviewer.model import Pairing, Report
 from reviewer.pipeline import review
 from reviewer.project.load import load_chapter
 from reviewer.project.plan import plan
+from reviewer.project.settings import CheckSettings
 
 from .conftest import FIXTURES
 

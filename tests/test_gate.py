@@ -20,8 +20,8 @@ from reviewer.model import (
     Severity,
     Suppression,
 )
-from reviewer.project.config import FailOn
 from reviewer.project.selection import RuleSet
+from reviewer.project.settings import FailOn
 
 from .cliutil import run, write
 from .conftest import ROOT

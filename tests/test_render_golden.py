@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.extract.checks import CheckSettings
 from reviewer.model import (
     Criterion,
     FindingStatus,
@@ -25,7 +24,8 @@ from reviewer.model import (
 )
 from reviewer.pipeline import review
 from reviewer.project.plan import plan
-from reviewer.render import Format, render
+from reviewer.project.settings import CheckSettings, Format
+from reviewer.render import render
 
 from .conftest import ROOT
 

@@ -24,7 +24,8 @@ from reviewer.model import (
     Severity,
     Verdict,
 )
-from reviewer.render import Format, render
+from reviewer.project.settings import Format
+from reviewer.render import render
 from reviewer.render.hints import hint
 from reviewer.rules import RULES, Rule
 

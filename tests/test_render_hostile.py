@@ -18,7 +18,6 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from reviewer.extract.checks import CheckSettings
 from reviewer.model import (
     Criterion,
     Finding,
@@ -31,7 +30,8 @@ from reviewer.model import (
 )
 from reviewer.pipeline import review
 from reviewer.project.plan import plan
-from reviewer.render import Format, html, render, summary
+from reviewer.project.settings import CheckSettings, Format
+from reviewer.render import audit_files, render, summary
 from reviewer.render.safe_text import code_block, md_text
 
 from .conftest import ROOT
@@ -134,10 +134,10 @@ def benign(example: Report) -> Report:
 
 def _outputs(report: Report, tmp: Path) -> dict[str, str]:
     out = {fmt.value: render(report, fmt) for fmt in Format}
-    for path, text in html.pages(report, tmp / "chapter.audit.html"):
+    for path, text in audit_files(report, Format.HTML, tmp / "chapter.audit.html"):
         out[f"pages:{path.name}"] = text
     links = {"examples/chapter.qmd": "chapter.audit.md"}
-    out["summary"] = summary.render(report, links, lambda prompt, completion: 0.0)
+    out["summary"] = render(report, summary.BookSummary(links, lambda prompt, completion: 0.0))
     return out
 
 

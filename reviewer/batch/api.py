@@ -1,5 +1,5 @@
 """Batch stage, the API boundary: upload a JSONL file, create, find, poll and cancel batches,
-download their results. `reviewer.judge.openai_chat.OpenAIBatches` implements it with the real
+download their results. `reviewer.batch.client.OpenAIBatches` implements it with the real
 client; everything else in the batch stage talks to this protocol."""
 
 from __future__ import annotations

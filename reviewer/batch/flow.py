@@ -4,33 +4,35 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from reviewer.batch import report as book_report
 from reviewer.batch.api import BatchAPI
-from reviewer.batch.keys import run_keys
-from reviewer.batch.lines import Limits
+from reviewer.batch.client import OpenAIBatches
+from reviewer.batch.keys import check_prompts, follow, run_keys
+from reviewer.batch.lines import BatchLimits
 from reviewer.batch.run import Batches
-from reviewer.batch.state import FigureState, RunState, load
+from reviewer.batch.state import FigureState, FigureStatus, RunState, load
 from reviewer.errors import ReviewerError
-from reviewer.judge.build import Stage
-from reviewer.judge.cache import Cached
+from reviewer.judge.mode import Mode, judge_setup, required
 from reviewer.judge.request import JudgeRequest
-from reviewer.judge.stage import Budget, Estimate, StageProgress, estimate_all
+from reviewer.judge.stage import Budget, Estimate, Stage, StageProgress, estimate_all
 from reviewer.pipeline import judge_requests, review
-from reviewer.project.config import Config
-from reviewer.project.plan import Plan
+from reviewer.project.config import Config, load_config
+from reviewer.project.plan import Plan, plan
 from reviewer.project.prices import BATCH_DISCOUNT, Price, price_for
-from reviewer.render import Format
+from reviewer.project.settings import Format
 
 Echo = Callable[[str], None]
 
 
 @dataclass
-class Book:
-    """A book under review, with what the batch commands need to work on it."""
+class BatchRun:
+    """A book under review through the batch path, with what its commands need to work on it."""
 
     config: Config
     target: Plan
@@ -73,14 +75,14 @@ class Book:
         return estimate_all(self.requests, self.stage.judge, budget, self.stage.settings.vision)
 
 
-def estimate(book: Book) -> tuple[Estimate, str]:
+def estimate(book: BatchRun) -> tuple[Estimate, str]:
     """The whole book's estimate before anything is sent, and which prices it used."""
     if book.live:
         return book.estimate(book.stage.budget.price), "live list prices"
     return book.estimate(book.batch_price()), "batch prices, half the list price"
 
 
-def live(book: Book, progress: StageProgress | None, max_cost: float | None) -> Path:
+def live(book: BatchRun, progress: StageProgress | None, max_cost: float | None) -> Path:
     """The same run through the rate-limited concurrent path. Every answer is cached as it
     arrives, so a killed run started again asks only for what is missing."""
     found, _ = estimate(book)
@@ -102,23 +104,44 @@ def run_folder(config: Config, target: Plan) -> Path:
     return (target.root or Path(".")) / config.output_dir / "batch"
 
 
-def open_book(config: Config, target: Plan, stage: Stage, api: BatchAPI) -> Book:
+@contextmanager
+def opened(
+    path: Path, config_file: Path | None, overrides: Mapping[str, object], starts: bool = False
+) -> Iterator[BatchRun]:
+    """The book's run, with its judge stack open. Only `submit` on a finished run starts a
+    new one; every other command follows the run on disk, with the settings it was
+    submitted with."""
+    config = load_config(path, overrides, explicit=config_file)
+    target = plan([path])
+    folder = run_folder(config, target)
+    state = load(folder)
+    following = state is not None and not (starts and state.finished())
+    if state is not None and following:
+        config = follow(config, state, overrides, folder)
+    with judge_setup(config, Mode()) as judging:
+        stage = required(judging, "review batch")
+        if state is not None and following:
+            check_prompts(state, stage.prompts, folder)
+        yield _run(config, target, stage, OpenAIBatches.of(config))
+
+
+def _run(config: Config, target: Plan, stage: Stage, api: BatchAPI) -> BatchRun:
     if not target.book:
         raise ReviewerError("review batch takes a book: its folder or its _quarto.yml")
-    if stage.llm is None or not isinstance(stage.judge, Cached):
+    if stage.cache is None:
         raise ReviewerError("review batch needs the answer cache; drop --no-cache")
     requests = judge_requests(target)
-    by_key = {stage.llm.key(r): r for r in requests}
-    limits = Limits(config.batch_max_requests, config.batch_max_bytes)
+    by_key = {stage.judge.key(r): r for r in requests}
+    limits = BatchLimits(config.batch_max_requests, config.batch_max_bytes)
     folder = run_folder(config, target)
-    batches = Batches(folder, api, stage.llm, stage.judge, by_key, limits, config.attempts)
-    return Book(config, target, stage, batches, requests)
+    batches = Batches(folder, api, stage.judge, stage.settings, by_key, limits, config.attempts)
+    return BatchRun(config, target, stage, batches, requests)
 
 
-def submit(book: Book, echo: Echo, max_cost: float | None) -> RunState:
+def submit(book: BatchRun, echo: Echo, max_cost: float | None) -> RunState:
     found = book.estimate(book.batch_price())
     _within(found, max_cost)
-    keys = run_keys(book.config, book.stage.settings.endpoint, book.batches.llm.prompts)
+    keys = run_keys(book.config, book.stage.settings.endpoint, book.stage.prompts)
     state = book.batches.start(str(book.root), book.figures(), keys)
     parts = book.batches.submit(state)
     sent = sum(len(p.custom_ids) for p in parts)
@@ -130,7 +153,7 @@ def submit(book: Book, echo: Echo, max_cost: float | None) -> RunState:
     return state
 
 
-def collect(book: Book, echo: Echo) -> Path | None:
+def collect(book: BatchRun, echo: Echo) -> Path | None:
     state = _state(book)
     resent = book.batches.collect(state)
     if resent:
@@ -141,7 +164,7 @@ def collect(book: Book, echo: Echo) -> Path | None:
     return report(book, state)
 
 
-def wait(book: Book, echo: Echo, sleep: Callable[[float], None] = time.sleep) -> Path:
+def wait(book: BatchRun, echo: Echo, sleep: Callable[[float], None] = time.sleep) -> Path:
     while True:
         done = collect(book, echo)
         if done is not None:
@@ -149,17 +172,17 @@ def wait(book: Book, echo: Echo, sleep: Callable[[float], None] = time.sleep) ->
         sleep(book.config.poll_seconds)
 
 
-def report(book: Book, state: RunState) -> Path:
+def report(book: BatchRun, state: RunState) -> Path:
     price = book.batch_price()
     budget = Budget(book.config.max_output_tokens, price, concurrency=4)
-    judge = book_report.RunJudge(book.batches.cache, state)
+    judge = book_report.RunJudge(book.batches.judge, state)
     describe = f"{state.model} via the Batch API, run {state.run}"
-    stage = Stage(judge, budget, book.stage.settings, describe)
+    stage = Stage(judge, budget, book.stage.settings, describe, book.stage.prompts)
     result = review(book.target, book.config.checks, stage)
     return book_report.write(result, book.out, book.root, book.fmt, price)
 
 
-def status(book: Book) -> list[str]:
+def status(book: BatchRun) -> list[str]:
     state = _state(book)
     book.batches.poll(state)
     rows = [f"batch run {state.run} ({state.model}): {progress(state)}"]
@@ -173,7 +196,7 @@ def status(book: Book) -> list[str]:
     return rows
 
 
-def cancel(book: Book) -> list[str]:
+def cancel(book: BatchRun) -> list[str]:
     state = _state(book)
     infos = book.batches.cancel(state)
     return [f"batch run {state.run}: cancel asked for {len(infos)} batches"] + [
@@ -182,18 +205,17 @@ def cancel(book: Book) -> list[str]:
 
 
 def progress(state: RunState) -> str:
-    counts = {s: 0 for s in ("answered", "failed", "submitted", "pending")}
-    for figure in state.figures.values():
-        counts[figure.status] = counts.get(figure.status, 0) + 1
+    counts = Counter(figure.status for figure in state.figures.values())
+    waiting = counts[FigureStatus.SUBMITTED] + counts[FigureStatus.PENDING]
     open_parts = len(state.open_parts())
     return (
-        f"{counts['answered']} answered, {counts['failed']} failed, "
-        f"{counts['submitted'] + counts['pending']} waiting, of {len(state.figures)}; "
+        f"{counts[FigureStatus.ANSWERED]} answered, {counts[FigureStatus.FAILED]} failed, "
+        f"{waiting} waiting, of {len(state.figures)}; "
         f"{open_parts} batch{'es' if open_parts != 1 else ''} open"
     )
 
 
-def _state(book: Book) -> RunState:
+def _state(book: BatchRun) -> RunState:
     state = load(book.batches.folder)
     if state is None:
         raise ReviewerError(

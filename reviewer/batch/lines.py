@@ -17,7 +17,7 @@ MAX_BYTES = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True)
-class Limits:
+class BatchLimits:
     max_requests: int = MAX_REQUESTS
     max_bytes: int = MAX_BYTES
 
@@ -27,7 +27,7 @@ def line(custom_id: str, body: dict[str, Any]) -> bytes:
     return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
-def split(lines: Sequence[bytes], limits: Limits) -> Iterator[list[bytes]]:
+def split(lines: Sequence[bytes], limits: BatchLimits) -> Iterator[list[bytes]]:
     """Consecutive groups of lines, each within both limits: as few files as they allow."""
     group: list[bytes] = []
     size = 0

@@ -8,14 +8,16 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from reviewer.batch.state import RunState
+from reviewer.batch.state import FigureStatus, RunState
 from reviewer.files.write import write_atomic
-from reviewer.judge.cache import Cached
-from reviewer.judge.llm import Answered, JudgeFailed, Spent
+from reviewer.judge.chat import ChatCall
+from reviewer.judge.llm import Answered, Check, Judge, JudgeFailed, Spent
+from reviewer.judge.repair import Repair
 from reviewer.judge.request import JudgeRequest
 from reviewer.model import JudgmentStatus, Report
 from reviewer.project.prices import Price
-from reviewer.render import Format, render
+from reviewer.project.settings import Format
+from reviewer.render import audit_files, render
 from reviewer.render import summary as book_summary
 
 SUMMARY = "book.summary.md"
@@ -23,27 +25,39 @@ BOOK_JSON = "book.audit.json"
 
 
 class RunJudge:
-    """Answers for the report: what the batch run brought back (stored in the cache), with
-    what it spent, or why a figure has no answer."""
+    """Answers for the report: what the batch run brought back (stored in the cache under
+    `stack`), with what it spent, or why a figure has no answer. It never asks a model."""
 
-    def __init__(self, cached: Cached, state: RunState) -> None:
-        self.cached, self.state = cached, state
+    def __init__(self, stack: Judge, state: RunState) -> None:
+        self.stack, self.state = stack, state
 
     def key(self, request: JudgeRequest) -> str:
-        return self.cached.key(request)
+        return self.stack.key(request)
 
     def estimate(self, request: JudgeRequest) -> int:
         return 0
 
+    def cached(self, request: JudgeRequest) -> Answered | None:
+        return None  # every answer is the run's: `answer` tells them apart from older ones
+
+    def problems(self, request: JudgeRequest, rewrite: str, check: Check) -> tuple[str, ...]:
+        return self.stack.problems(request, rewrite, check)
+
+    def question(self, request: JudgeRequest, repair: Repair | None = None) -> ChatCall:
+        return self.stack.question(request, repair)
+
+    def keep(self, request: JudgeRequest, answered: Answered) -> None:
+        self.stack.keep(request, answered)
+
     def answer(self, request: JudgeRequest) -> Answered:
         figure = self.state.figures.get(self.key(request))
-        hit = self.cached.cached(request)
+        hit = self.stack.cached(request)
         if figure is None:
             if hit is None:
                 raise JudgeFailed("not in this batch run: run `review batch` again", Spent())
             return hit  # answered before the run, so not part of it
         spent = Spent(figure.requests, figure.prompt_tokens, figure.completion_tokens)
-        if hit is not None and figure.status == "answered":
+        if hit is not None and figure.status is FigureStatus.ANSWERED:
             return replace(hit, status=JudgmentStatus.JUDGED, spent=spent)
         reason = figure.reason or "not answered yet: run `review batch collect`"
         raise JudgeFailed(reason, spent)
@@ -60,12 +74,13 @@ def write(report: Report, folder: Path, root: Path, fmt: Format, price: Price | 
         name = f"{_slug(audit.path, root)}.audit{fmt.suffix}"
         usage = book_summary.chapter_usage(audit, cost)
         chapter = Report((audit,), usage, report.llm_note, report.llm_error)
-        write_atomic(folder / name, render(chapter, fmt))
+        for path, text in audit_files(chapter, fmt, folder / name, root):
+            write_atomic(path, text)
         links[audit.path] = name
     write_atomic(folder / BOOK_JSON, render(report, Format.JSON))
-    path = folder / SUMMARY
-    write_atomic(path, book_summary.render(report, links, cost))
-    return path
+    summary = folder / SUMMARY
+    write_atomic(summary, render(report, book_summary.BookSummary(links, cost)))
+    return summary
 
 
 def _slug(path: str, root: Path) -> str:

@@ -12,16 +12,16 @@ import json
 import secrets
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reviewer.batch import lines as jsonl
 from reviewer.batch.api import BatchAPI, BatchInfo
-from reviewer.batch.state import FigureState, Part, RunState, load, save
-from reviewer.judge.cache import Cached
+from reviewer.batch.state import FigureState, FigureStatus, Part, RunState, load, save
 from reviewer.judge.chat import request_body
-from reviewer.judge.llm import Answered, LLMJudge, Spent, read_reply
+from reviewer.judge.llm import Answered, Judge, Settings, Spent, read_reply
+from reviewer.judge.repair import InvalidTwice, Repair, next_repair
 from reviewer.judge.request import JudgeRequest
 from reviewer.judge.schema import InvalidAnswer
 from reviewer.model import JudgmentStatus
@@ -29,14 +29,15 @@ from reviewer.model import JudgmentStatus
 
 @dataclass
 class Batches:
-    """One book's batch run: its folder, the API, and the judge whose questions it asks."""
+    """One book's batch run: its folder, the API, and the judge stack whose questions it asks
+    and whose cache keeps the answers."""
 
     folder: Path
     api: BatchAPI
-    llm: LLMJudge
-    cache: Cached
+    judge: Judge
+    settings: Settings
     requests: Mapping[str, JudgeRequest]  # by cache key, from the book as it is now
-    limits: jsonl.Limits = field(default_factory=jsonl.Limits)
+    limits: jsonl.BatchLimits = field(default_factory=jsonl.BatchLimits)
     attempts: int = 5
 
     def start(self, book: str, figures: Sequence[FigureState], keys: dict[str, Any]) -> RunState:
@@ -44,13 +45,13 @@ class Batches:
         state = load(self.folder)
         if state is not None and not state.finished():
             return state
-        settings = self.llm.settings
+        settings = self.settings
         run = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
         state = RunState(run, book, settings.model, settings.endpoint, keys=keys)
         for figure in figures:
             if (
                 figure.key not in state.figures
-                and self.cache.cached(self.requests[figure.key]) is None
+                and self.judge.cached(self.requests[figure.key]) is None
             ):
                 state.figures[figure.key] = figure
         save(state, self.folder)
@@ -58,7 +59,7 @@ class Batches:
 
     def submit(self, state: RunState) -> list[Part]:
         """Write the pending questions into new parts and send every part not yet sent."""
-        pending = [f for f in state.figures.values() if f.status == "pending"]
+        pending = [f for f in state.figures.values() if f.status is FigureStatus.PENDING]
         chunks = jsonl.split([self._line(f, state) for f in pending], self.limits)
         for chunk in chunks:
             part = Part(f"reviewer-{state.run}-{len(state.parts) + 1:03d}.jsonl", [])
@@ -73,12 +74,9 @@ class Batches:
 
     def _line(self, figure: FigureState, state: RunState) -> bytes:
         request = self.requests[figure.key]
-        if figure.repair:
-            call = self.llm.repair_call(request, figure.repair["bad"], figure.repair["problems"])
-        else:
-            call = self.llm.first_call(request)
+        call = self.judge.question(request, _repair(figure))
         figure.attempts += 1
-        figure.status = "submitted"
+        figure.status = FigureStatus.SUBMITTED
         return jsonl.line(figure.custom_id(), request_body(call, state.endpoint))
 
     def _push(self, part: Part, state: RunState) -> Part:
@@ -112,10 +110,11 @@ class Batches:
             if info.done:
                 part = next(p for p in state.parts if p.batch_id == info.id)
                 self._read(part, info, state)
-        pending = [f for f in state.figures.values() if f.status == "pending"]
+        pending = [f for f in state.figures.values() if f.status is FigureStatus.PENDING]
         if state.cancelled:
             for figure in pending:
-                figure.status, figure.reason = "failed", f"the run was cancelled ({figure.reason})"
+                figure.status = FigureStatus.FAILED
+                figure.reason = f"the run was cancelled ({figure.reason})"
             save(state, self.folder)
             return 0
         if pending:
@@ -141,7 +140,7 @@ class Batches:
         save(state, self.folder)
 
     def _apply(self, figure: FigureState, result: jsonl.Result) -> None:
-        if figure.status != "submitted":
+        if figure.status is not FigureStatus.SUBMITTED:
             return  # already read: collect is running again over the same files
         if result.reply is None:
             self._again(figure, result.error or "no answer")
@@ -152,7 +151,8 @@ class Batches:
         figure.completion_tokens += reply.completion_tokens
         request = self.requests.get(figure.key)
         if request is None:
-            figure.status, figure.reason = "failed", "the chapter changed since it was submitted"
+            figure.status = FigureStatus.FAILED
+            figure.reason = "the chapter changed since it was submitted"
             return
         try:
             answer = read_reply(reply, request)
@@ -160,28 +160,29 @@ class Batches:
             self._invalid(figure, reply.content or reply.refusal or "", str(err))
             return
         spent = Spent(figure.requests, figure.prompt_tokens, figure.completion_tokens)
-        self.cache.store(
-            request, Answered(answer, JudgmentStatus.JUDGED, self.llm.settings.model, spent)
+        self.judge.keep(
+            request, Answered(answer, JudgmentStatus.JUDGED, self.settings.model, spent)
         )
-        figure.status, figure.reason, figure.repair = "answered", None, None
+        figure.status, figure.reason, figure.repair = FigureStatus.ANSWERED, None, None
 
     def _invalid(self, figure: FigureState, bad: str, problems: str) -> None:
-        if figure.repair is None:
-            figure.repair = {"bad": bad, "problems": problems}
-            figure.status, figure.reason = "pending", f"invalid answer, repair asked: {problems}"
+        try:
+            repair = next_repair(_repair(figure), bad, problems)
+        except InvalidTwice as err:
+            figure.status, figure.reason = FigureStatus.FAILED, str(err)
             return
-        first = figure.repair["problems"]
-        figure.status = "failed"
-        figure.reason = f"invalid answer twice: {first}; then: {problems}"
+        figure.repair = asdict(repair)
+        figure.status = FigureStatus.PENDING
+        figure.reason = f"invalid answer, repair asked: {problems}"
 
     def _again(self, figure: FigureState, why: str) -> None:
-        if figure.status != "submitted":
+        if figure.status is not FigureStatus.SUBMITTED:
             return
         if figure.attempts >= self.attempts:
-            figure.status = "failed"
+            figure.status = FigureStatus.FAILED
             figure.reason = f"gave up after {figure.attempts} attempts: {why}"
         else:
-            figure.status, figure.reason = "pending", why
+            figure.status, figure.reason = FigureStatus.PENDING, why
 
     def cancel(self, state: RunState) -> list[BatchInfo]:
         """Cancel every open batch; a later collect keeps what they finished, sends nothing."""
@@ -193,6 +194,10 @@ class Batches:
             _update(part, info)
         save(state, self.folder)
         return infos
+
+
+def _repair(figure: FigureState) -> Repair | None:
+    return Repair(**figure.repair) if figure.repair else None
 
 
 def _custom_id(item: bytes) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,21 @@ from reviewer.files.write import write_atomic
 STATE_FILE = "state.json"
 VERSION = 1
 MAX_STATE_BYTES = 200 * 1024 * 1024
-FIGURE_STATUSES = ("pending", "submitted", "answered", "failed")
 _PART_NAME = re.compile(r"reviewer-[\w.-]{1,80}\.jsonl")
+
+
+class FigureStatus(StrEnum):
+    """Where a figure's question is: waiting to be written into a part, sent in one, answered
+    (its answer is in the cache), or failed (with the reason)."""
+
+    PENDING = "pending"
+    SUBMITTED = "submitted"
+    ANSWERED = "answered"
+    FAILED = "failed"
+
+    @property
+    def done(self) -> bool:
+        return self in (FigureStatus.ANSWERED, FigureStatus.FAILED)
 
 
 @dataclass
@@ -32,7 +46,7 @@ class FigureState:
     chapter: str
     figure: str | None
     line: int
-    status: str = "pending"  # pending | submitted | answered | failed
+    status: FigureStatus = FigureStatus.PENDING
     attempts: int = 0  # lines sent for it so far
     reason: str | None = None  # why it failed, or why it is pending again
     repair: dict[str, str] | None = None  # {"bad", "problems"}: the next line is a repair
@@ -77,7 +91,7 @@ class RunState:
         return [p for p in self.parts if not p.collected]
 
     def finished(self) -> bool:
-        done = all(f.status in ("answered", "failed") for f in self.figures.values())
+        done = all(f.status.done for f in self.figures.values())
         return done and not self.open_parts()
 
 
@@ -125,8 +139,9 @@ def _state(data: Any) -> RunState:
 
 def _figure(data: Any) -> FigureState:
     figure = FigureState(**_fields(FigureState, data, "a figure"))
-    if figure.status not in FIGURE_STATUSES:
+    if figure.status not in tuple(FigureStatus):
         raise ValueError(f"a figure has the unknown status {figure.status!r}")
+    figure.status = FigureStatus(figure.status)
     numbers = (figure.line, figure.attempts, figure.requests, figure.prompt_tokens)
     if not all(type(n) is int and n >= 0 for n in (*numbers, figure.completion_tokens)):
         raise ValueError("a figure's counts must be whole numbers")

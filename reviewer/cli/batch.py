@@ -4,27 +4,17 @@ API (or the live path), then `status`, `collect` and `cancel`. `reviewer.cli.mai
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from reviewer.batch import flow
-from reviewer.batch.keys import check_prompts, follow
-from reviewer.batch.state import load
+from reviewer.cli import options
 from reviewer.cli.tools import HELP
 from reviewer.commands import terminal
-from reviewer.errors import ReviewerError
-from reviewer.judge.build import build_stage
-from reviewer.judge.mode import Mode, off
-from reviewer.judge.openai_chat import OpenAIBatches
-from reviewer.project.config import VIA, load_config
-from reviewer.project.plan import plan
 from reviewer.project.prices import PRICES_DATE
-from reviewer.render import Format
+from reviewer.project.settings import VIA, Format
 
 app = typer.Typer(
     add_completion=False,
@@ -44,7 +34,6 @@ BookArg = Annotated[
         help="The book: its folder or its _quarto.yml.", show_default=False, metavar="BOOK"
     ),
 ]
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Read this reviewer.toml.")]
 FormatOpt = Annotated[
     Format | None, typer.Option("--format", "-f", help="Format of the chapter audits (md).")
 ]
@@ -64,55 +53,6 @@ DryOpt = Annotated[
     bool,
     typer.Option("--dry-run", help="Print requests, tokens and cost for the whole book."),
 ]
-CostOpt = Annotated[
-    float | None,
-    typer.Option("--max-cost", metavar="USD", help="Submit nothing if the book could cost more."),
-]
-ModelOpt = Annotated[str | None, typer.Option("--model", help="Model to judge with.")]
-UrlOpt = Annotated[str | None, typer.Option("--base-url", help="An OpenAI-compatible endpoint.")]
-
-
-def _open(
-    path: Path, config: Path | None, overrides: Mapping[str, object], starts: bool = False
-) -> flow.Book:
-    settings = load_config(path, overrides, explicit=config)
-    target = plan([path])
-    folder = flow.run_folder(settings, target)
-    state = load(folder)
-    # Only `submit` on a finished run starts a new one; every other command follows the run.
-    following = state is not None and not (starts and state.finished())
-    if state is not None and following:
-        settings = follow(settings, state, overrides, folder)
-    key = os.environ.get("OPENAI_API_KEY")
-    mode = Mode(api_key=key)
-    why = off(settings, mode)
-    if why is not None:
-        raise ReviewerError(f"review batch needs an endpoint; the LLM stage is {why.note}")
-    stage = build_stage(settings, mode)
-    api = OpenAIBatches(
-        api_key=key,
-        base_url=settings.base_url,
-        timeout=settings.timeout,
-        attempts=settings.attempts,
-    )
-    try:
-        if state is not None and following and stage.llm is not None:
-            check_prompts(state, stage.llm.prompts, folder)
-        return flow.open_book(settings, target, stage, api)
-    except BaseException:
-        stage.close()
-        raise
-
-
-@contextmanager
-def _opened(
-    path: Path, config: Path | None, overrides: Mapping[str, object], starts: bool = False
-) -> Iterator[flow.Book]:
-    book = _open(path, config, overrides, starts)
-    try:
-        yield book
-    finally:
-        book.stage.close()
 
 
 def _echo(text: str) -> None:
@@ -125,16 +65,16 @@ def _submit(
     via: ViaOpt = None,
     wait: WaitOpt = False,
     dry: DryOpt = False,
-    max_cost: CostOpt = None,
-    model: ModelOpt = None,
-    base_url: UrlOpt = None,
+    max_cost: options.MaxCost = None,
+    model: options.Model = None,
+    base_url: options.BaseUrl = None,
     fmt: FormatOpt = None,
-    config: ConfigOpt = None,
+    config: options.ConfigFile = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Submit every figure of a book the cache cannot answer, then return (or --wait)."""
     overrides = {"via": via, "model": model, "base_url": base_url, "format": fmt and fmt.value}
-    with _opened(path, config, overrides, starts=True) as book:
+    with flow.opened(path, config, overrides, starts=True) as book:
         if dry:
             estimate, label = flow.estimate(book)
             typer.echo(
@@ -147,7 +87,7 @@ def _submit(
             _submitted(book, wait, max_cost, path)
 
 
-def _submitted(book: flow.Book, wait: bool, max_cost: float | None, path: Path) -> None:
+def _submitted(book: flow.BatchRun, wait: bool, max_cost: float | None, path: Path) -> None:
     state = flow.submit(book, _echo, max_cost)
     if wait:
         _echo(f"book summary written to {flow.wait(book, _echo)}")
@@ -161,9 +101,11 @@ def _submitted(book: flow.Book, wait: bool, max_cost: float | None, path: Path) 
 
 
 @app.command("status")
-def _status(path: BookArg, base_url: UrlOpt = None, config: ConfigOpt = None) -> None:
+def _status(
+    path: BookArg, base_url: options.BaseUrl = None, config: options.ConfigFile = None
+) -> None:
     """Show the progress of every batch of the book's run."""
-    with _opened(path, config, {"base_url": base_url}) as book:
+    with flow.opened(path, config, {"base_url": base_url}) as book:
         for row in flow.status(book):
             typer.echo(row)
 
@@ -173,20 +115,22 @@ def _collect(
     path: BookArg,
     wait: WaitOpt = False,
     fmt: FormatOpt = None,
-    base_url: UrlOpt = None,
-    config: ConfigOpt = None,
+    base_url: options.BaseUrl = None,
+    config: options.ConfigFile = None,
 ) -> None:
     """Download finished batches, validate and cache every answer, send failed or expired
     requests again, and write the book's report once every figure is answered or failed."""
-    with _opened(path, config, {"format": fmt and fmt.value, "base_url": base_url}) as book:
+    with flow.opened(path, config, {"format": fmt and fmt.value, "base_url": base_url}) as book:
         done = flow.wait(book, _echo) if wait else flow.collect(book, _echo)
     if done is not None:
         _echo(f"book summary written to {done}")
 
 
 @app.command("cancel")
-def _cancel(path: BookArg, base_url: UrlOpt = None, config: ConfigOpt = None) -> None:
+def _cancel(
+    path: BookArg, base_url: options.BaseUrl = None, config: options.ConfigFile = None
+) -> None:
     """Cancel the run's open batches; a later collect keeps what they finished."""
-    with _opened(path, config, {"base_url": base_url}) as book:
+    with flow.opened(path, config, {"base_url": base_url}) as book:
         for row in flow.cancel(book):
             typer.echo(row)

@@ -1,5 +1,6 @@
-"""Command-line options shared by `review` and `review eval`: how a run reaches a model (or a
-cache, or cassettes), declared once so both commands say the same thing."""
+"""The command line, shared options: how a run reaches a model (or a cache, or cassettes) and
+which rules run, declared once so that `review`, `review eval`, `review batch` and
+`review doctor` say the same thing."""
 
 from __future__ import annotations
 
@@ -62,7 +63,8 @@ MaxCost = Annotated[
     typer.Option(
         "--max-cost",
         metavar="USD",
-        help="Stop before spending more than this; figures not reached are skipped.",
+        help="Spend at most this many US dollars: a review skips the figures it cannot "
+        "afford; `review batch` submits nothing if the book could cost more.",
         rich_help_panel=LLM,
     ),
 ]

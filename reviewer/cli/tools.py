@@ -1,5 +1,5 @@
 """The command line's other commands: `review rules`, `review explain CODE`,
-`review cache stats|clear`, `review baseline write` and `review doctor`. `reviewer.cli.main.main`
+`review cache stats|clear`, `review baseline write` and `review doctor`. `reviewer.cli.main`
 routes to them by their first word."""
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from typing import Annotated, Any
 
 import typer
 
+from reviewer.cli import options, review
 from reviewer.errors import ReviewerError, closest
 from reviewer.project.config import load_config
-from reviewer.rules import BY_CODE, RULES, closest_rule, codes_for
+from reviewer.project.selection import closest_rule, codes_for
+from reviewer.rules import BY_CODE, RULES
 
 HELP = {"help_option_names": ["-h", "--help"]}
 # A word with one of these shapes is meant as a path, even when it is close to a command name.
@@ -133,33 +135,21 @@ Exit code 0 when reviews can run there, 2 when they cannot (no answer, or no for
 
 @app.command("doctor", epilog=_DOCTOR_EPILOG)
 def _doctor(
-    base_url: Annotated[
-        str | None, typer.Option("--base-url", help="The OpenAI-compatible endpoint to probe.")
-    ] = None,
-    model: Annotated[str | None, typer.Option("--model", help="The model to ask.")] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", help="Read this reviewer.toml instead of searching upward."),
-    ] = None,
+    base_url: options.BaseUrl = None,
+    model: options.Model = None,
+    config: options.ConfigFile = None,
 ) -> int:
     """Probe an endpoint once and say what works there, before a long run."""
     settings = load_config(Path.cwd(), {"base_url": base_url, "model": model}, explicit=config)
-    api_key = os.environ.get("OPENAI_API_KEY")
-    if not (api_key or settings.base_url):
+    if not (settings.api_key or settings.base_url):
         raise ReviewerError("doctor needs an endpoint: set OPENAI_API_KEY, or give --base-url")
     from reviewer.judge.doctor import doctor  # loads openai only for this command
 
     typer.echo(f"endpoint: {settings.endpoint_url}, model {settings.model}")
-    checks = doctor(settings, api_key)
+    checks = doctor(settings)
     for check in checks:
         typer.echo(check.line())
     return 0 if all(c.ok for c in checks) and len(checks) > 1 else 2
-
-
-_CacheConfig = Annotated[
-    Path | None,
-    typer.Option("--config", help="Read this reviewer.toml instead of searching upward."),
-]
 
 
 def _open_cache(config: Path | None) -> Any:
@@ -170,7 +160,7 @@ def _open_cache(config: Path | None) -> Any:
 
 
 @_cache_app.command("stats")
-def _cache_stats(config: _CacheConfig = None) -> None:
+def _cache_stats(config: options.ConfigFile = None) -> None:
     """Show where the answer cache is, how many answers it holds and its size on disk."""
     cache = _open_cache(config)
     stats = cache.stats()
@@ -182,7 +172,7 @@ def _cache_stats(config: _CacheConfig = None) -> None:
 
 
 @_cache_app.command("clear")
-def _cache_clear(config: _CacheConfig = None) -> None:
+def _cache_clear(config: options.ConfigFile = None) -> None:
     """Delete every cached answer (the next review asks the model again)."""
     cache = _open_cache(config)
     removed = cache.clear()
@@ -208,6 +198,12 @@ def _baseline_write(
     Takes the same paths and options as `review`."""
     if not any(not arg.startswith("-") for arg in ctx.args):
         raise ReviewerError("say what to review: `review baseline write PATH`")
-    from reviewer.cli.main import main  # the review command itself, with the same options
+    invocation = review.read(list(ctx.args), "review baseline write")
+    if isinstance(invocation, int):  # a usage error, said already
+        return invocation
+    from dataclasses import replace
 
-    return main([*ctx.args, "--write-baseline", str(output)])
+    from reviewer.commands.review import run  # the review run itself, with the same options
+
+    paths, asked = invocation
+    return run(paths, replace(asked, write_baseline=output))

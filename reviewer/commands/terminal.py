@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reviewer.files.write import quarto_renders
-from reviewer.gate.suppress import set_aside
 from reviewer.model import Report, Severity, Usage
+from reviewer.render.labels import set_aside
 from reviewer.rules import BY_CODE
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from reviewer.model import Judgment
 from reviewer.project.prices import Price
 
 if TYPE_CHECKING:
-    from reviewer.judge.build import Stage
+    from reviewer.judge.stage import Stage
 
 KINDS = ("mentions", "contradicts")
 

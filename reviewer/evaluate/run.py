@@ -23,7 +23,7 @@ from reviewer.model import Judgment
 from reviewer.project.prices import Price
 
 if TYPE_CHECKING:
-    from reviewer.judge.build import Stage
+    from reviewer.judge.stage import Stage
 
 
 def request(figure_id: str, caption: str | None, alt: str | None, intro: str) -> JudgeRequest:

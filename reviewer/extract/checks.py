@@ -15,21 +15,12 @@ from reviewer.model import (
     Figure,
     Finding,
     Judgment,
-    Location,
     Pairing,
     Verdict,
 )
 from reviewer.project.images import outside
-from reviewer.project.selection import RuleSet
-from reviewer.rules import rule
-
-
-@dataclass(frozen=True)
-class CheckSettings:
-    far_after: int = 30  # lines a figure may sit below its first reference
-    far_before: int = 5  # lines a figure may sit above its first reference
-    score_below: int | None = None  # judged scores below this get NAR004 (--fail-on score<N)
-    rules: RuleSet = field(default_factory=RuleSet)
+from reviewer.project.settings import CheckSettings
+from reviewer.rules import finding
 
 
 def check(
@@ -74,16 +65,6 @@ class Outside:
 
     defined: Mapping[str, str] = field(default_factory=dict)  # id -> the page defining it
     referenced: frozenset[str] = frozenset()
-
-
-def finding(
-    code: str,
-    message: str,
-    where: Location,
-    figure: str | None = None,
-    suggestion: str | None = None,
-) -> Finding:
-    return Finding(code, rule(code).severity, message, where, figure, suggestion)
 
 
 def _outside_images(figure: Figure, root: Path | None) -> Iterator[Finding]:

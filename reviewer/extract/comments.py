@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from reviewer.model import Location, Suppression
-from reviewer.rules import codes_for
+from reviewer.project.selection import codes_for
 
 _DIRECTIVE = re.compile(r"<!--\s*review:\s*([\w-]*)(.*?)-->", re.DOTALL | re.IGNORECASE)
 FORMS = ("ignore", "off", "on", "ignore-file")

@@ -5,35 +5,24 @@ moving a figure or editing the text above it does not make its old findings new.
 from __future__ import annotations
 
 import json
-import os
-import re
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reviewer import __version__
 from reviewer.errors import ReviewerError
 from reviewer.files.write import write_atomic
-from reviewer.model import Finding, FindingStatus, Report
+from reviewer.model import FindingStatus, Report
+from reviewer.rules import FindingKey, finding_key
 
 VERSION = 1
-
-Key = tuple[str, str, str]  # (path relative to the baseline, code, figure id or message shape)
-
-
-def key(finding: Finding, base: Path) -> Key:
-    """What identifies a finding across edits. A finding about no figure (an unlabelled
-    figure, a file that cannot be read) is told apart by its message, digits left out."""
-    path = Path(os.path.relpath(Path(finding.location.path).resolve(), base.resolve()))
-    anchor = finding.figure or re.sub(r"\d+", "#", finding.message)
-    return path.as_posix(), finding.code, anchor
 
 
 def write(report: Report, destination: Path) -> int:
     """Record every finding that is not suppressed in the source; returns how many."""
     base = destination.parent
     kept = [f for f in report.findings if f.status is not FindingStatus.SUPPRESSED]
-    entries = sorted(key(f, base) for f in kept)
+    entries = sorted(finding_key(f, base) for f in kept)
     document = {
         "schema_version": VERSION,
         "tool": {"name": "reviewer", "version": __version__},
@@ -45,11 +34,25 @@ def write(report: Report, destination: Path) -> int:
     return len(entries)
 
 
-def load(path: Path) -> Counter[Key]:
+@dataclass(frozen=True)
+class Baseline:
+    """The findings a baseline file records, and where it is: paths in it are relative to
+    its folder."""
+
+    known: Counter[FindingKey]
+    path: Path
+
+    def apply(self, report: Report) -> Report:
+        marked = apply(report, self.known, self.path.parent)
+        return replace(marked, baseline=str(self.path))
+
+
+def load(path: Path) -> Baseline:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         entries = document["findings"]
-        return Counter((e["path"], e["code"], e["figure_or_message"]) for e in entries)
+        known = Counter((e["path"], e["code"], e["figure_or_message"]) for e in entries)
+        return Baseline(known, path)
     except OSError as err:
         raise ReviewerError(
             f"{path}: cannot read the baseline ({err.strerror or err}); "
@@ -61,7 +64,7 @@ def load(path: Path) -> Counter[Key]:
         ) from None
 
 
-def apply(report: Report, known: Counter[Key], base: Path) -> Report:
+def apply(report: Report, known: Counter[FindingKey], base: Path) -> Report:
     """Mark as `baselined` each finding the baseline records, as many times as it records it;
     the rest are new."""
     left = Counter(known)
@@ -69,7 +72,7 @@ def apply(report: Report, known: Counter[Key], base: Path) -> Report:
     for audit in report.files:
         marked = []
         for f in audit.findings:
-            k = key(f, base)
+            k = finding_key(f, base)
             if f.active and left[k] > 0:
                 left[k] -= 1
                 f = replace(f, status=FindingStatus.BASELINED)

@@ -4,12 +4,11 @@ then turns the findings that still count into the exit code."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from reviewer.errors import closest
-from reviewer.extract.checks import chapter_order, finding
+from reviewer.extract.checks import chapter_order
 from reviewer.extract.comments import FORMS
 from reviewer.model import (
     Extraction,
@@ -17,31 +16,10 @@ from reviewer.model import (
     Finding,
     FindingStatus,
     Location,
-    Report,
     Suppression,
 )
-from reviewer.project.config import FailOn
-from reviewer.project.selection import RuleSet
-from reviewer.rules import did_you_mean
-
-# How an audit labels a finding that does not count.
-QUIET = {
-    FindingStatus.SUPPRESSED: "suppressed in the source",
-    FindingStatus.BASELINED: "in baseline",
-}
-
-
-_COUNTED = (
-    (FindingStatus.SUPPRESSED, "suppressed in the source"),
-    (FindingStatus.BASELINED, "in the baseline"),
-)
-
-
-def set_aside(findings: Iterable[Finding]) -> list[str]:
-    """How many findings do not count, and why: `2 suppressed in the source`, `1 in the
-    baseline`; empty when every finding counts."""
-    quiet = Counter(f.status for f in findings)
-    return [f"{quiet[status]} {said}" for status, said in _COUNTED if quiet[status]]
+from reviewer.project.selection import RuleSet, did_you_mean
+from reviewer.rules import finding
 
 
 def select(findings: Iterable[Finding], rules: RuleSet) -> tuple[Finding, ...]:
@@ -128,14 +106,3 @@ def _unused(
         if (rule.every and judged) or could:
             what = ", ".join(sorted(could)) if could else "finding"
             yield finding("SRC010", f"review: {rule.form} comment suppresses no {what}", where)
-
-
-def failing(report: Report, gate: FailOn) -> bool:
-    """Whether `review` exits 1: some finding that counts is at least `gate.severity`, or some
-    figure judged below `gate.score_below` (NAR004) still counts."""
-    for f in report.active:
-        if gate.severity is not None and f.severity.rank >= gate.severity.rank:
-            return True
-        if gate.score_below is not None and f.code == "NAR004":
-            return True
-    return False

@@ -11,8 +11,8 @@ import json
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from reviewer.errors import ReviewerError
@@ -26,26 +26,15 @@ from reviewer.judge.llm import Judge, LLMJudge, Settings
 from reviewer.judge.mode import Mode
 from reviewer.judge.request import load_prompts
 from reviewer.judge.retry import Retried
-from reviewer.judge.stage import Budget
+from reviewer.judge.stage import Budget, Stage
 from reviewer.project.config import Config
 from reviewer.project.prices import price_for
 
+if TYPE_CHECKING:
+    from reviewer.judge.openai_chat import OpenAIChat
+
 CASSETTE_META = "cassette.json"
 _VISION_MODELS = re.compile(r"gpt-4o|gpt-4\.1|gpt-4-turbo|gpt-5|^o[134]|vision|llava|-vl\b")
-
-
-@dataclass
-class Stage:
-    judge: Judge
-    budget: Budget
-    settings: Settings
-    describe: str
-    cache: AnswerCache | None = None
-    llm: LLMJudge | None = None  # the judge under the cache: the batch path asks through it
-
-    def close(self) -> None:
-        if self.cache is not None:
-            self.cache.close()
 
 
 def build_stage(config: Config, mode: Mode) -> Stage:
@@ -62,8 +51,8 @@ def build_stage(config: Config, mode: Mode) -> Stage:
     )
     waits = Waits()
     chat = _chat(config, mode, endpoint, waits)
-    llm = LLMJudge(chat, load_prompts(_path(config.prompts)), settings, _forms(config, mode))
-    judge: Judge = llm
+    prompts = load_prompts(_path(config.prompts))
+    judge: Judge = LLMJudge(chat, prompts, settings, _forms(config, mode))
     cache = None
     # Cassettes are their own record: replaying or recording bypasses the cache's answers.
     if not mode.no_cache and not mode.replay:
@@ -84,7 +73,24 @@ def build_stage(config: Config, mode: Mode) -> Stage:
         cache_only=mode.offline and not mode.replay,
         waits=waits,
     )
-    return Stage(judge, budget, settings, _describe(config, mode, endpoint), cache, llm)
+    return Stage(judge, budget, settings, _describe(config, mode, endpoint), prompts, cache)
+
+
+def probe(config: Config, max_tokens: int, timeout: float) -> tuple[OpenAIChat, LLMJudge]:
+    """The bare client, with no retry, limiter or cache, and a judge that only words the
+    questions: what `review doctor` probes an endpoint with, so what it prints is what the
+    server said."""
+    from reviewer.judge.openai_chat import OpenAIChat
+
+    endpoint = endpoint_kind(config)
+    chat = OpenAIChat(
+        api_key=config.api_key,
+        base_url=config.base_url,
+        endpoint=endpoint,
+        timeout=min(config.timeout, timeout),
+    )
+    settings = Settings(model=config.model, endpoint=endpoint, max_tokens=max_tokens)
+    return chat, LLMJudge(chat, load_prompts(), settings)
 
 
 def cache_location(config: Config) -> Path:
@@ -110,7 +116,7 @@ def _chat(config: Config, mode: Mode, endpoint: str, waits: Waits) -> Chat:
         from reviewer.judge.openai_chat import OpenAIChat  # openai loads when a model is asked
 
         live = OpenAIChat(
-            api_key=mode.api_key,
+            api_key=config.api_key,
             base_url=config.base_url,
             endpoint=endpoint,
             timeout=config.timeout,

@@ -15,13 +15,14 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from reviewer.errors import ReviewerError
-from reviewer.judge.llm import Answered, Judge, Spent, parse_for
+from reviewer.judge.chat import ChatCall
+from reviewer.judge.llm import Answered, Check, Judge, Spent, parse_for
+from reviewer.judge.repair import Repair
 from reviewer.judge.request import JudgeRequest
 from reviewer.judge.schema import InvalidAnswer
 from reviewer.model import JudgmentStatus
@@ -100,12 +101,10 @@ class Cached:
         if hit is not None:
             return hit
         answered = self.inner.answer(request)
-        self.store(request, answered)
+        self.keep(request, answered)
         return answered
 
-    def problems(
-        self, request: JudgeRequest, rewrite: str, check: Callable[[], tuple[str, ...]]
-    ) -> tuple[str, ...]:
+    def problems(self, request: JudgeRequest, rewrite: str, check: Check) -> tuple[str, ...]:
         """The rewrite checks' verdict on `rewrite`, remembered per question, rewrite and
         version of the checks (a change to them makes every verdict stale)."""
         material = f"{_checks_version()}\n{self.key(request)}\n{rewrite}"
@@ -117,7 +116,10 @@ class Cached:
         self.cache.checks.set(key, list(found))
         return found
 
-    def store(self, request: JudgeRequest, answered: Answered) -> None:
+    def question(self, request: JudgeRequest, repair: Repair | None = None) -> ChatCall:
+        return self.inner.question(request, repair)
+
+    def keep(self, request: JudgeRequest, answered: Answered) -> None:
         """Keep a validated answer; the batch path stores its answers here too."""
         stored = {"answer": _dumps(answered), "model": answered.model}
         self.cache.put(self.key(request), stored)

@@ -19,9 +19,9 @@ from reviewer.judge.chat import (
     Unreachable,
 )
 from reviewer.judge.formats import LADDER, MEMORY_FILE, Form, FormMemory, memory_key
-from reviewer.judge.llm import LLMJudge, Settings
+from reviewer.judge.llm import LLMJudge
 from reviewer.judge.openai_chat import OpenAIChat
-from reviewer.judge.request import JudgeRequest, load_prompts
+from reviewer.judge.request import JudgeRequest
 from reviewer.project.config import Config
 
 PROBE_TOKENS = 16  # enough to be answered, too few to cost anything
@@ -52,25 +52,20 @@ class Check:
         return f"{self.name}: {self.said}"
 
 
-def doctor(config: Config, api_key: str | None) -> list[Check]:
+def doctor(config: Config) -> list[Check]:
     """Probe the configured endpoint; the form it takes is remembered beside the cache."""
-    from reviewer.judge.build import cache_location, endpoint_kind
+    from reviewer.judge.build import cache_location, probe
 
-    chat = OpenAIChat(
-        api_key=api_key,
-        base_url=config.base_url,
-        endpoint=endpoint_kind(config),
-        timeout=min(config.timeout, PROBE_TIMEOUT),
-    )
-    return diagnose(config, chat, FormMemory(cache_location(config) / MEMORY_FILE))
+    chat, asker = probe(config, PROBE_TOKENS, PROBE_TIMEOUT)
+    return diagnose(config, chat, asker, FormMemory(cache_location(config) / MEMORY_FILE))
 
 
-def diagnose(config: Config, chat: OpenAIChat, memory: FormMemory) -> list[Check]:
+def diagnose(config: Config, chat: OpenAIChat, asker: LLMJudge, memory: FormMemory) -> list[Check]:
     """Every probe, in order; later probes are skipped once the endpoint does not answer."""
     listed = _models(chat, config.model)
     if not listed.ok:
         return [listed]
-    form, structured, reply = _structured(chat, config)
+    form, structured, reply = _structured(chat, asker)
     checks = [listed, structured]
     if form is not None:
         memory.put(memory_key(config.endpoint_url, config.model), form)
@@ -91,13 +86,11 @@ def _models(chat: OpenAIChat, model: str) -> Check:
     return Check("models", True, f"{len(names)} listed: {shown or 'none'}; {model} is {found}")
 
 
-def _structured(chat: OpenAIChat, config: Config) -> tuple[Form | None, Check, ChatReply | None]:
-    settings = Settings(model=config.model, endpoint=chat.endpoint, max_tokens=PROBE_TOKENS)
-    judge = LLMJudge(chat, load_prompts(), settings)
+def _structured(chat: OpenAIChat, asker: LLMJudge) -> tuple[Form | None, Check, ChatReply | None]:
     tried: list[str] = []
     for form in LADDER:
         try:
-            reply = chat.complete(judge.chat_call(SAMPLE, form))
+            reply = chat.complete(asker.chat_call(SAMPLE, form))
         except SchemaUnsupported as err:
             tried.append(f"{form.value} rejected ({err})")
             continue

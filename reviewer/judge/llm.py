@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -25,6 +25,7 @@ from reviewer.judge.chat import (
     SchemaUnsupported,
 )
 from reviewer.judge.formats import Form, FormMemory, Negotiation, response_format
+from reviewer.judge.repair import InvalidTwice, Repair, next_repair
 from reviewer.judge.request import JudgeRequest, Prompts
 from reviewer.judge.schema import (
     PROPOSAL_NAME,
@@ -42,6 +43,7 @@ from reviewer.model import JudgmentStatus
 
 KEY_VERSION = 1
 Tail = tuple[Mapping[str, Any], ...]  # messages after the question: a repair's exchange
+Check = Callable[[], tuple[str, ...]]  # the rewrite checks, run on demand
 
 
 @dataclass(frozen=True)
@@ -89,13 +91,25 @@ class JudgeStopped(Exception):
 
 
 class Judge(Protocol):
-    """The boundary the cache wraps: `key` names the question, `answer` asks it."""
+    """The boundary the cache wraps, and all a run knows of the stack beneath: `key` names the
+    question, `answer` asks it, `cached` gives the stored answer without asking (None when
+    there is none, or no cache), `problems` runs the rewrite checks (remembered where the
+    stack can), `question` is the call a batch line carries and `keep` stores an answer that
+    came back another way (the batch path's)."""
 
     def key(self, request: JudgeRequest) -> str: ...
 
     def answer(self, request: JudgeRequest) -> Answered: ...
 
     def estimate(self, request: JudgeRequest) -> int: ...
+
+    def cached(self, request: JudgeRequest) -> Answered | None: ...
+
+    def problems(self, request: JudgeRequest, rewrite: str, check: Check) -> tuple[str, ...]: ...
+
+    def question(self, request: JudgeRequest, repair: Repair | None = None) -> ChatCall: ...
+
+    def keep(self, request: JudgeRequest, answered: Answered) -> None: ...
 
 
 class LLMJudge:
@@ -134,14 +148,28 @@ class LLMJudge:
         return count_messages([system, self._user_text(request)])
 
     def answer(self, request: JudgeRequest) -> Answered:
-        spent = Spent()
-        reply = self._ask(request, (), spent)
-        try:
-            answer = read_reply(reply, request)
-        except InvalidAnswer as first:
-            answer = self._repair(request, reply, str(first), spent)
+        spent, repair = Spent(), None
+        while True:
+            reply = self._ask(request, self._repair_tail(repair), spent)
+            try:
+                answer = read_reply(reply, request)
+                break
+            except InvalidAnswer as err:
+                try:
+                    repair = next_repair(repair, reply.content or reply.refusal or "", str(err))
+                except InvalidTwice as twice:
+                    raise JudgeFailed(str(twice), spent) from None
         status = JudgmentStatus.REPLAYED if reply.replayed else JudgmentStatus.JUDGED
         return Answered(answer, status, self.settings.model, spent)
+
+    def cached(self, request: JudgeRequest) -> Answered | None:
+        return None  # no cache down here: Cached wraps this judge when there is one
+
+    def problems(self, request: JudgeRequest, rewrite: str, check: Check) -> tuple[str, ...]:
+        return check()
+
+    def keep(self, request: JudgeRequest, answered: Answered) -> None:
+        """Nothing to keep an answer in without a cache."""
 
     def _ask(self, request: JudgeRequest, tail: Tail, spent: Spent) -> ChatReply:
         try:
@@ -151,13 +179,9 @@ class LLMJudge:
         except RequestError as err:  # rejected even with no response_format at all
             raise JudgeFailed(str(err), spent) from None
 
-    def first_call(self, request: JudgeRequest) -> ChatCall:
-        """The question as first asked, in structured mode: what a batch line carries."""
-        return self.chat_call(request, Form.JSON_SCHEMA)
-
-    def repair_call(self, request: JudgeRequest, bad: str, problems: str) -> ChatCall:
-        """The repair question after `bad`, an answer that had these problems."""
-        return self.chat_call(request, Form.JSON_SCHEMA, self._repair_tail(bad, problems))
+    def question(self, request: JudgeRequest, repair: Repair | None = None) -> ChatCall:
+        """The question in structured mode, or its repair: what a batch line carries."""
+        return self.chat_call(request, Form.JSON_SCHEMA, self._repair_tail(repair))
 
     def chat_call(self, request: JudgeRequest, form: Form, tail: Tail = ()) -> ChatCall:
         messages = [*self._messages(request, form), *tail]
@@ -189,19 +213,13 @@ class LLMJudge:
         spent.add(reply)
         return reply
 
-    def _repair(self, request: JudgeRequest, bad: ChatReply, problems: str, spent: Spent) -> Answer:
-        tail = self._repair_tail(bad.content or bad.refusal or "", problems)
-        reply = self._ask(request, tail, spent)
-        try:
-            return read_reply(reply, request)
-        except InvalidAnswer as second:
-            raise JudgeFailed(f"invalid answer twice: {problems}; then: {second}", spent) from None
-
-    def _repair_tail(self, bad: str, problems: str) -> Tail:
-        repair = self.prompts.repair.replace("{problems}", problems)
+    def _repair_tail(self, repair: Repair | None) -> Tail:
+        if repair is None:
+            return ()
+        asked = self.prompts.repair.replace("{problems}", repair.problems)
         return (
-            {"role": "assistant", "content": bad},
-            {"role": "user", "content": repair},
+            {"role": "assistant", "content": repair.bad},
+            {"role": "user", "content": asked},
         )
 
     def _task(self, request: JudgeRequest) -> str:

@@ -1,5 +1,5 @@
-"""Judge stage, the one module that imports `openai`: a `Chat` over the real client, and the
-Files and Batch APIs for the batch stage.
+"""Judge stage, the chat client: a `Chat` over the real `openai` client. The batch stage's
+client (reviewer.batch.client) maps its errors with `mapped_error` from here.
 
 The client is built with `max_retries=0` because tenacity (reviewer.judge.retry) is the only
 retry layer. Every `openai` exception is mapped here onto the boundary's own errors, with a
@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx2
 import openai
 
-from reviewer.batch.api import BatchInfo
 from reviewer.controls import strip_controls
-from reviewer.errors import ReviewerError
 from reviewer.judge.cassette import NotRecorded, RecordingTransport, ReplayTransport
 from reviewer.judge.chat import (
     ChatCall,
@@ -33,7 +31,6 @@ from reviewer.judge.chat import (
     request_body,
 )
 from reviewer.judge.redact import header_secrets, redact
-from reviewer.judge.retry import RetryPolicy
 
 T = TypeVar("T")
 REPLAY_URL = "http://replay.invalid/v1"  # never resolved: the replay transport answers first
@@ -83,7 +80,7 @@ class OpenAIChat:
             raw = self.client.chat.completions.with_raw_response.create(**body)
             completion = raw.parse()
         except openai.APIError as err:
-            raise _mapped(err, self.secrets) from None
+            raise mapped_error(err, self.secrets) from None
         except ValueError as err:  # a 200 whose JSON body is cut or garbled
             raise TransientError(f"the server's answer is not valid JSON ({err})") from None
         # A proxy's HTML page with status 200 parses to a str, not a completion.
@@ -107,7 +104,7 @@ class OpenAIChat:
         try:
             self.client.with_options(timeout=timeout).models.list()
         except openai.APIConnectionError as err:
-            raise _mapped(err, self.secrets) from None
+            raise mapped_error(err, self.secrets) from None
         except openai.APIError:
             return  # any answer, even an error, shows that the server is there
 
@@ -116,14 +113,14 @@ class OpenAIChat:
         try:
             return [m.id for m in self.client.models.list().data]
         except openai.APIError as err:
-            raise _mapped(err, self.secrets) from None
+            raise mapped_error(err, self.secrets) from None
 
     def batches_offered(self) -> str:
         """Whether the endpoint serves the Batch API: 'yes', or why not (for doctor)."""
         try:
             self.client.batches.list(limit=1)
         except openai.APIError as err:
-            return str(_mapped(err, self.secrets))
+            return str(mapped_error(err, self.secrets))
         return "yes"
 
 
@@ -151,7 +148,7 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     return None
 
 
-def _mapped(err: openai.APIError, secrets: list[str]) -> ChatError:
+def mapped_error(err: openai.APIError, secrets: list[str]) -> ChatError:
     mapped = _classified(err)
     message = redact(str(mapped), [*secrets, *_request_secrets(err)])
     return type(mapped)(message, mapped.retry_after)
@@ -241,79 +238,3 @@ def _request_secrets(err: openai.APIError) -> list[str]:
         return header_secrets(err.request.headers)
     except (AttributeError, RuntimeError):
         return []
-
-
-class OpenAIBatches:
-    """The Files and Batch APIs, for the batch stage. Every call is retried by tenacity on
-    transient failures, like the chat calls; any other failure ends the command with a
-    message (the run's state is saved before each call, so running it again resumes)."""
-
-    def __init__(
-        self, *, api_key: str | None, base_url: str | None, timeout: float, attempts: int
-    ) -> None:
-        self.client = openai.OpenAI(
-            api_key=api_key or "not-needed", base_url=base_url, max_retries=0, timeout=timeout
-        )
-        self.secrets = [api_key] if api_key else []
-        self.policy = RetryPolicy(attempts)
-
-    def find_file(self, name: str) -> str | None:
-        files = self._call(lambda: list(self.client.files.list(purpose="batch")))
-        return next((f.id for f in files if f.filename == name), None)
-
-    def upload(self, name: str, data: bytes) -> str:
-        return self._call(lambda: self.client.files.create(file=(name, data), purpose="batch").id)
-
-    def find_batch(self, file_id: str) -> BatchInfo | None:
-        batches = self._call(lambda: list(self.client.batches.list(limit=100)))
-        return next((_info(b) for b in batches if b.input_file_id == file_id), None)
-
-    def create(self, file_id: str, metadata: dict[str, str]) -> BatchInfo:
-        return self._call(
-            lambda: _info(
-                self.client.batches.create(
-                    input_file_id=file_id,
-                    endpoint="/v1/chat/completions",
-                    completion_window="24h",
-                    metadata=metadata,
-                )
-            )
-        )
-
-    def retrieve(self, batch_id: str) -> BatchInfo:
-        return self._call(lambda: _info(self.client.batches.retrieve(batch_id)))
-
-    def cancel(self, batch_id: str) -> BatchInfo:
-        return self._call(lambda: _info(self.client.batches.cancel(batch_id)))
-
-    def content(self, file_id: str) -> bytes:
-        return self._call(lambda: self.client.files.content(file_id).content)
-
-    def _call(self, action: Callable[[], T]) -> T:
-        def attempt() -> T:
-            try:
-                result: T = action()
-                return result
-            except openai.APIError as err:
-                raise _mapped(err, self.secrets) from None
-
-        try:
-            return self.policy.run(attempt)
-        except ChatError as err:
-            raise ReviewerError(f"the Batch API failed: {err}") from None
-
-
-def _info(batch: Any) -> BatchInfo:
-    counts = batch.request_counts
-    errors = getattr(batch.errors, "data", None) or []
-    return BatchInfo(
-        id=batch.id,
-        status=batch.status,
-        input_file_id=batch.input_file_id,
-        output_file_id=batch.output_file_id,
-        error_file_id=batch.error_file_id,
-        total=counts.total if counts else 0,
-        completed=counts.completed if counts else 0,
-        failed=counts.failed if counts else 0,
-        errors=tuple(str(e.message) for e in errors),
-    )

@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from reviewer.judge.cache import Cached
+from reviewer.judge.cache import AnswerCache
 from reviewer.judge.health import Waits
-from reviewer.judge.llm import Answered, Judge, JudgeFailed, JudgeStopped, Spent
-from reviewer.judge.request import JudgeRequest
+from reviewer.judge.llm import Answered, Judge, JudgeFailed, JudgeStopped, Settings, Spent
+from reviewer.judge.request import JudgeRequest, Prompts
 from reviewer.judge.rewrite import check_rewrite
 from reviewer.model import Judgment, JudgmentStatus, Usage
 from reviewer.project.prices import Price
@@ -34,6 +34,23 @@ class Budget:
     # --offline without cassettes: answers come from the cache or not at all.
     cache_only: bool = False
     waits: Waits = field(default_factory=Waits, compare=False)
+
+
+@dataclass
+class Stage:
+    """The judge stack of a run, with its budget and settings; `cache` is the answer cache it
+    holds open (None with --no-cache or cassettes), closed with the stage."""
+
+    judge: Judge
+    budget: Budget
+    settings: Settings
+    describe: str
+    prompts: Prompts
+    cache: AnswerCache | None = None
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
 
 
 @dataclass
@@ -83,7 +100,7 @@ def judge_all(
 def _without_call(
     request: JudgeRequest, judge: Judge, budget: Budget, tally: Tally
 ) -> Judgment | None:
-    hit = judge.cached(request) if isinstance(judge, Cached) else None
+    hit = judge.cached(request)
     if hit is not None:
         tally.cache_hits += 1
         return judgment_from(hit, request, judge)
@@ -204,9 +221,7 @@ def _spend(
         tally.cache_hits += hit
 
 
-def judgment_from(
-    answered: Answered, request: JudgeRequest, judge: Judge | None = None
-) -> Judgment:
+def judgment_from(answered: Answered, request: JudgeRequest, judge: Judge) -> Judgment:
     answer, spent = answered.answer, answered.spent
     rewrite = answer.rewrite
     problems: tuple[str, ...] = ()
@@ -224,7 +239,7 @@ def judgment_from(
                 alt=request.alt,
             )
 
-        problems = judge.problems(request, text, check) if isinstance(judge, Cached) else check()
+        problems = judge.problems(request, text, check)
     return Judgment(
         answered.status,
         score=answer.score,
@@ -261,7 +276,7 @@ def estimate_all(
     no_intro = sum(r.intro is None for r in requests)
     hits = prompt = send = images = 0
     for request in requests:
-        if isinstance(judge, Cached) and judge.cached(request) is not None:
+        if judge.cached(request) is not None:
             hits += 1
             continue
         send += 1

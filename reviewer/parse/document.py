@@ -10,10 +10,11 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from reviewer.model import Block, BlockKind, Document, Finding, Location, Severity
+from reviewer.model import Block, BlockKind, Document, Location
 from reviewer.parse.blocks import build_block_parser
 from reviewer.parse.blockstate import PROBLEMS
 from reviewer.parse.nesting import MAX_DEPTH
+from reviewer.rules import finding
 
 _SHORTCODE = re.compile(r"\{\{<\s*(include|embed)\s+(.*?)\s*>\}\}")
 
@@ -51,7 +52,7 @@ def parse_document(text: str, path: str) -> Document:
     builder = _Builder(path, text.split("\n"))
     blocks = builder.build(tokens)
     problems = tuple(
-        Finding(code, Severity.ERROR, _PROBLEM_TEXT[code], Location(path, line + 1, line + 1))
+        finding(code, _PROBLEM_TEXT[code], Location(path, line + 1, line + 1))
         for code, line in env.get(PROBLEMS, [])  # type: ignore[attr-defined]
     )
     links = env.get("references", {})

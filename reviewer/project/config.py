@@ -5,142 +5,19 @@
 from __future__ import annotations
 
 import os
-import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reviewer.errors import ReviewerError, closest
-from reviewer.extract.checks import CheckSettings
-from reviewer.model import Severity
 from reviewer.project import selection
 from reviewer.project.prices import DEFAULT_PRICES, Price
 from reviewer.project.selection import RuleSet
+from reviewer.project.settings import CONFIG_KEYS, VALUE_CHECKS, CheckSettings, FailOn, positive
 
 CONFIG_FILE = "reviewer.toml"
-
-
-FAIL_ON_HELP = "error, warning, info, never, score<N (N from 2 to 5), or a severity and a score"
-_SCORE_BELOW = re.compile(r"score\s*<\s*([2-5])")
-
-
-@dataclass(frozen=True)
-class FailOn:
-    """When `review` exits 1: a finding at least this severe, or a judged score below `score`
-    (`--fail-on error,score<3` means either)."""
-
-    severity: Severity | None = Severity.ERROR
-    score_below: int | None = None
-
-    @staticmethod
-    def normal(value: Any) -> str:
-        """`Error, score < 3` as `error,score<3`: how the setting is kept and read."""
-        return str(value).lower().replace(" ", "")
-
-    @classmethod
-    def parse(cls, value: Any) -> FailOn:
-        severity, below, parts = None, None, cls.normal(value).split(",")
-        for part in parts:
-            if match := _SCORE_BELOW.fullmatch(part):
-                below = int(match.group(1))
-            elif part in ("error", "warning", "info") and severity is None:
-                severity = Severity(part)
-            elif part != "never" or len(parts) > 1:
-                raise ValueError(f"must be {FAIL_ON_HELP}")
-        return cls(severity, below)
-
-
-FORMATS = ("md", "json", "concise", "sarif", "github", "html")
-ENDPOINTS = ("auto", "openai", "azure", "compatible")
-VISION = ("auto", "on", "off")
-VIA = ("auto", "batch", "live")
-
-# key -> (toml table, toml key, environment variable)
-CONFIG_KEYS: dict[str, tuple[str | None, str, str]] = {
-    "fail_on": (None, "fail_on", "REVIEWER_FAIL_ON"),
-    "format": ("output", "format", "REVIEWER_FORMAT"),
-    "output_dir": ("output", "dir", "REVIEWER_OUTPUT_DIR"),
-    "far_after": ("checks", "far_after_lines", "REVIEWER_FAR_AFTER_LINES"),
-    "far_before": ("checks", "far_before_lines", "REVIEWER_FAR_BEFORE_LINES"),
-    "model": ("llm", "model", "REVIEWER_MODEL"),
-    "base_url": ("llm", "base_url", "OPENAI_BASE_URL"),
-    "endpoint": ("llm", "endpoint", "REVIEWER_ENDPOINT"),
-    "vision": ("llm", "vision", "REVIEWER_VISION"),
-    "max_output_tokens": ("llm", "max_output_tokens", "REVIEWER_MAX_OUTPUT_TOKENS"),
-    "concurrency": ("llm", "concurrency", "REVIEWER_CONCURRENCY"),
-    "rpm": ("llm", "requests_per_minute", "REVIEWER_REQUESTS_PER_MINUTE"),
-    "tpm": ("llm", "tokens_per_minute", "REVIEWER_TOKENS_PER_MINUTE"),
-    "timeout": ("llm", "timeout_seconds", "REVIEWER_TIMEOUT_SECONDS"),
-    "attempts": ("llm", "attempts", "REVIEWER_ATTEMPTS"),
-    "max_cost": ("llm", "max_cost", "REVIEWER_MAX_COST"),
-    "prompts": ("llm", "prompts", "REVIEWER_PROMPTS"),
-    "cache_dir": ("cache", "dir", "REVIEWER_CACHE_DIR"),
-    "via": ("batch", "via", "REVIEWER_VIA"),
-    "poll_seconds": ("batch", "poll_seconds", "REVIEWER_POLL_SECONDS"),
-    "batch_max_requests": ("batch", "max_requests", "REVIEWER_BATCH_MAX_REQUESTS"),
-    "batch_max_bytes": ("batch", "max_bytes", "REVIEWER_BATCH_MAX_BYTES"),
-}
-
-
-def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
-    def check(value: Any) -> str:
-        text = str(value).lower()
-        if text not in choices:
-            raise ValueError(f"must be one of {', '.join(choices)}")
-        return text
-
-    return check
-
-
-def _whole(minimum: int) -> Callable[[Any], int]:
-    def check(value: Any) -> int:
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise ValueError("must be a whole number") from None
-        if number < minimum:
-            raise ValueError(f"must be at least {minimum}")
-        return number
-
-    return check
-
-
-def _positive(value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError("must be a number") from None
-    if number <= 0:
-        raise ValueError("must be more than 0")
-    return number
-
-
-def _fail_on(value: Any) -> str:
-    FailOn.parse(value)  # raises ValueError when it does not read
-    return FailOn.normal(value)
-
-
-_CHECKS: dict[str, Callable[[Any], Any]] = {
-    "fail_on": _fail_on,
-    "format": _choice(FORMATS),
-    "far_after": _whole(0),
-    "far_before": _whole(0),
-    "endpoint": _choice(ENDPOINTS),
-    "vision": _choice(VISION),
-    "max_output_tokens": _whole(16),
-    "concurrency": _whole(1),
-    "rpm": _whole(1),
-    "tpm": _whole(100),
-    "timeout": _positive,
-    "attempts": _whole(1),
-    "max_cost": _positive,
-    "via": _choice(VIA),
-    "poll_seconds": _positive,
-    "batch_max_requests": _whole(1),
-    "batch_max_bytes": _whole(1024),
-}
 
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"  # where the client goes without a base URL
@@ -172,6 +49,8 @@ class Config:
     batch_max_bytes: int = 200 * 1024 * 1024
     prices: Mapping[str, Price] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     source: Path | None = field(default=None, compare=False)  # the reviewer.toml read, if any
+    # OPENAI_API_KEY, read once here; never shown, and not part of what makes two configs equal.
+    api_key: str | None = field(default=None, repr=False, compare=False)
     rules: RuleSet = field(default_factory=RuleSet)
 
     @property
@@ -225,7 +104,9 @@ def load_config(
         rules = selection.from_config(data.get("rules", {}), path, rule_options)
     except ValueError as err:
         raise ReviewerError(str(err)) from None
-    return Config(**_validated(values, origin), prices=prices, source=path, rules=rules)
+    api_key = env.get("OPENAI_API_KEY") or None
+    checked = _validated(values, origin)
+    return Config(**checked, prices=prices, source=path, rules=rules, api_key=api_key)
 
 
 _RULE_OPTIONS = ("select", "ignore", "severity")
@@ -288,7 +169,7 @@ def _prices(data: dict[str, Any], path: Path) -> dict[str, Price]:
     prices = {}
     for model, entry in table.items() if isinstance(table, dict) else ():
         try:
-            prices[model] = Price(_positive(entry["input"]), _positive(entry["output"]))
+            prices[model] = Price(positive(entry["input"]), positive(entry["output"]))
         except (TypeError, KeyError, ValueError):
             raise ReviewerError(
                 f'{path}: [prices."{model}"] needs input and output prices in USD per '
@@ -300,7 +181,7 @@ def _prices(data: dict[str, Any], path: Path) -> dict[str, Price]:
 def _validated(values: dict[str, Any], origin: dict[str, str]) -> dict[str, Any]:
     checked: dict[str, Any] = {}
     for key, value in values.items():
-        check = _CHECKS.get(key, str)
+        check = VALUE_CHECKS.get(key, str)
         try:
             checked[key] = check(value)
         except ValueError as err:

@@ -22,9 +22,10 @@ from reviewer.files.read import (
     read_text,
     real_path,
 )
-from reviewer.model import Block, BlockKind, Document, Finding, Location, Severity
+from reviewer.model import Block, BlockKind, Document, Finding, Location
 from reviewer.parse.document import parse_document
 from reviewer.parse.notebook import Notebook, notebook_cell, read_notebook
+from reviewer.rules import finding
 
 MAX_INCLUDE_DEPTH = 50  # includes within includes: far above any real book, far below the stack
 
@@ -147,4 +148,4 @@ def _notebook(target: Path, root: Path) -> Notebook | None:
 
 
 def _problem(code: str, message: str, where: Location) -> Document:
-    return Document(where.path, (), (Finding(code, Severity.ERROR, message, where),))
+    return Document(where.path, (), (finding(code, message, where),))

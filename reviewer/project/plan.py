@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewer.errors import ReviewerError
-from reviewer.extract.checks import finding
 from reviewer.files.read import display_path, is_inside, real_path
 from reviewer.model import Finding, Location
 from reviewer.project.book import PROJECT_FILE, Book, find_project_root, open_book
+from reviewer.rules import finding
 
 
 @dataclass(frozen=True)

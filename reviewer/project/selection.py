@@ -1,4 +1,4 @@
-"""Gate stage, configuration side: which rules run and how severe each is, read the way ruff
+"""Project reading, the rules chosen: which rules run and how severe each is, read the way ruff
 reads `select`, `ignore`, `per-file-ignores` and a per-rule severity.
 
 A rule that is not selected, or ignored for a file, leaves no finding at all; a severity set
@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from reviewer.errors import closest
 from reviewer.model import Severity
-from reviewer.rules import BY_CODE, codes_for, did_you_mean
+from reviewer.rules import BY_CODE, BY_NAME
 
 SEVERITIES = tuple(s.value for s in Severity)
 
@@ -155,3 +156,38 @@ def from_config(table: dict[str, Any], path: Path | None, options: Mapping[str, 
         levels |= severities(options["severity"], "option --severity")
     files = per_file(table.get("per-file-ignores", {}), f"{where} per-file-ignores")
     return RuleSet(chosen - ignored, files, levels, path.parent if path else None)
+
+
+FAMILIES = ("FIG", "REF", "SRC", "NAR")
+
+
+def codes_for(word: str, prefixes: bool = True) -> frozenset[str] | None:
+    """The codes a selector names, as ruff reads them: a code (`FIG003`), a rule's name
+    (`missing-alt`), and with `prefixes` a prefix of codes (`FIG`, `FIG00`) or `ALL`; None
+    when it names none. Suppression comments take whole codes and names only."""
+    text = word.strip()
+    upper = text.upper()
+    if text.lower() in BY_NAME:
+        return frozenset({BY_NAME[text.lower()].code})
+    if not prefixes:
+        return frozenset({upper}) if upper in BY_CODE else None
+    if upper == "ALL":
+        return frozenset(BY_CODE)
+    if upper[:3] in FAMILIES:
+        found = frozenset(code for code in BY_CODE if code.startswith(upper))
+        return found or None
+    return None
+
+
+def closest_rule(word: str) -> str | None:
+    """The code or rule name a mistyped `word` most likely meant, compared in lower case (so
+    `figure-only-mentiond` finds its name as `fig03` finds FIG003), given as written."""
+    spelled = {code.lower(): code for code in BY_CODE} | {name: name for name in BY_NAME}
+    close = closest(word.lower(), spelled)
+    return spelled[close] if close else None
+
+
+def did_you_mean(word: str) -> str:
+    """` (did you mean 'FIG003'?)` for the closest code or name, or nothing."""
+    close = closest_rule(word)
+    return f" (did you mean '{close}'?)" if close else ""

@@ -7,7 +7,16 @@ list them."""
 from __future__ import annotations
 
 from reviewer.model import Finding, Report
+from reviewer.render import OneText, Renderer
 from reviewer.render.hints import hint
+
+
+class _Renderer(OneText):
+    def render(self, report: Report) -> str:
+        return render(report)
+
+
+RENDERER: Renderer = _Renderer()
 
 
 def render(report: Report) -> str:

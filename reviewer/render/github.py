@@ -5,9 +5,18 @@ count are printed: suppressed and baselined ones would be noise on every pull re
 from __future__ import annotations
 
 from reviewer.model import Finding, Report, Severity
-from reviewer.rules import rule
+from reviewer.render import OneText, Renderer
+from reviewer.rules import BY_CODE
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+class _Renderer(OneText):
+    def render(self, report: Report) -> str:
+        return render(report)
+
+
+RENDERER: Renderer = _Renderer()
 
 
 def render(report: Report) -> str:
@@ -21,7 +30,7 @@ def _annotation(f: Finding) -> str:
         "file": where.path.replace("\\", "/"),
         "line": str(where.line),
         "endLine": str(max(where.line, where.end_line)),
-        "title": f"{f.code} {rule(f.code).name}",
+        "title": f"{f.code} {BY_CODE[f.code].name}",
     }
     head = ",".join(f"{name}={_property(value)}" for name, value in props.items())
     text = f.message + (f"\nSuggestion: {f.suggestion}" if f.suggestion else "")

@@ -12,11 +12,11 @@ from importlib import resources
 from pathlib import Path
 
 from reviewer import __version__
-from reviewer.gate.suppress import set_aside
 from reviewer.model import FigureAudit, FileAudit, Finding, Report
+from reviewer.render import Files, Renderer
 from reviewer.render.grouping import Key, figure_key, findings_by_figure, unclaimed
 from reviewer.render.html_card import Media, card, finding_item, verdict_of, worst_first
-from reviewer.render.safe_text import clean, strip_controls
+from reviewer.render.labels import set_aside
 
 _CSP = (
     "default-src 'none'; img-src 'self' data: file:; style-src 'unsafe-inline'; "
@@ -25,17 +25,20 @@ _CSP = (
 _VERDICTS = ("contradicts", "mentions_only", "no_intro", "partial", "explains", "unjudged")
 
 
-def render(report: Report) -> str:
-    """Every file on one page, for `--output -`; images are embedded or linked by file URI."""
-    return _page(report, report.files, Media(None), "Figure audit")
+class _Renderer:
+    def render(self, report: Report) -> str:
+        """Every file on one page, for `--output -`; images are embedded or linked by file
+        URI."""
+        return _page(report, report.files, Media(None), "Figure audit")
+
+    def files(self, report: Report, destination: Path, root: Path | None) -> Files:
+        """What `--format html` writes: one page, or for several chapters one page each
+        beside an index at `destination`. The index comes last, so it never links to a page
+        not yet written. Images are shown only from inside `root`, the project."""
+        return _pages(report, destination, Media(destination.parent, root))
 
 
-def pages(report: Report, destination: Path, root: Path | None = None) -> list[tuple[Path, str]]:
-    """What `--format html` writes: one page, or for several chapters one page each beside an
-    index at `destination`. The index comes last, so it never links to a page not yet written.
-    Images are shown only from inside `root`, the project."""
-    found = _pages(clean(report), destination, Media(destination.parent, root))
-    return [(path, strip_controls(text)) for path, text in found]
+RENDERER: Renderer = _Renderer()
 
 
 def _pages(report: Report, destination: Path, media: Media) -> list[tuple[Path, str]]:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
-from reviewer.gate.suppress import QUIET
 from reviewer.model import FigureAudit, Finding, FindingStatus, Judgment
 from reviewer.project.images import image_path, read_image, readable_image
+from reviewer.render.labels import QUIET
 
 _MIME = {
     ".png": "image/png",

@@ -17,8 +17,17 @@ from reviewer.model import (
     Report,
     RichText,
 )
+from reviewer.render import OneText, Renderer
 
 SCHEMA_VERSION = 1
+
+
+class _Renderer(OneText):
+    def render(self, report: Report) -> str:
+        return render(report)
+
+
+RENDERER: Renderer = _Renderer()
 
 
 def render(report: Report) -> str:

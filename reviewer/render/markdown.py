@@ -11,7 +11,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from reviewer.gate.suppress import QUIET
 from reviewer.model import (
     FigureAudit,
     FileAudit,
@@ -21,9 +20,19 @@ from reviewer.model import (
     RichText,
     Severity,
 )
+from reviewer.render import OneText, Renderer
 from reviewer.render.grouping import Key, figure_key, findings_by_figure, unclaimed
 from reviewer.render.hints import Hint, hint
+from reviewer.render.labels import QUIET
 from reviewer.render.safe_text import code_block, code_span, md_text
+
+
+class _Renderer(OneText):
+    def render(self, report: Report) -> str:
+        return render(report)
+
+
+RENDERER: Renderer = _Renderer()
 
 
 def render(report: Report) -> str:

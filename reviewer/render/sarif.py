@@ -12,14 +12,22 @@ from pathlib import Path
 from typing import Any
 
 from reviewer import __version__
-from reviewer.gate.baseline import key
 from reviewer.model import FileAudit, Finding, FindingStatus, Judgment, Report, Severity
-from reviewer.rules import RULES
+from reviewer.render import OneText, Renderer
+from reviewer.rules import RULES, finding_key
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "reviewerFigureCode/v1"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _INDEX = {r.code: n for n, r in enumerate(RULES)}
+
+
+class _Renderer(OneText):
+    def render(self, report: Report) -> str:
+        return render(report)
+
+
+RENDERER: Renderer = _Renderer()
 
 
 def render(report: Report) -> str:
@@ -97,7 +105,7 @@ def _result(
 
 def _fingerprint(f: Finding, seen: Counter[str]) -> str:
     """The baseline's key, hashed, with an occurrence count for repeats of the same key."""
-    text = "\x1f".join(key(f, Path.cwd()))
+    text = "\x1f".join(finding_key(f, Path.cwd()))
     seen[text] += 1
     return hashlib.sha256(f"{text}\x1f{seen[text]}".encode()).hexdigest()[:32]
 

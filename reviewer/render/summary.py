@@ -8,7 +8,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 
 from reviewer.model import FigureAudit, FileAudit, Report, Usage
-from reviewer.render.safe_text import clean, code_span, md_text, strip_controls
+from reviewer.render import OneText
+from reviewer.render.safe_text import code_span, md_text
 
 WORST = 30  # figures listed in the worst-first table
 Cost = Callable[[int, int], float]
@@ -23,8 +24,14 @@ def chapter_usage(audit: FileAudit, cost: Cost) -> Usage:
     return Usage(requests, hits, prompt, completion, cost(prompt, completion))
 
 
-def render(report: Report, links: Mapping[str, str], cost: Cost) -> str:
-    return strip_controls(_render(clean(report), links, cost))
+class BookSummary(OneText):
+    """The book's summary as a renderer: `links` maps each chapter to its audit's file."""
+
+    def __init__(self, links: Mapping[str, str], cost: Cost) -> None:
+        self.links, self.cost = links, cost
+
+    def render(self, report: Report) -> str:
+        return _render(report, self.links, self.cost)
 
 
 def _render(report: Report, links: Mapping[str, str], cost: Cost) -> str:
