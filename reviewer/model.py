@@ -1,9 +1,9 @@
-"""The data model every stage shares: parsed blocks, figures, references, pairings, findings,
-judgments and the report. Frozen dataclasses only; line numbers are 1-based everywhere."""
+"""The data model every stage shares: figures, references, pairings, findings, judgments
+and the report (the parser's block tree, before any figure is found, is reviewer.parse.tree).
+Frozen dataclasses only; line numbers are 1-based everywhere."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -26,63 +26,6 @@ class Location:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
-
-
-# -- parse stage -------------------------------------------------------------------------------
-
-
-class BlockKind(StrEnum):
-    FRONT_MATTER = "front-matter"
-    HEADING = "heading"
-    PARAGRAPH = "paragraph"
-    CODE = "code"
-    RAW = "raw"
-    COMMENT = "comment"
-    HTML = "html"
-    DIV = "div"
-    LIST = "list"
-    LIST_ITEM = "list-item"
-    BLOCKQUOTE = "blockquote"
-    TABLE = "table"
-    FOOTNOTE = "footnote"
-    RULE = "rule"
-    SHORTCODE = "shortcode"
-
-
-@dataclass(frozen=True)
-class Attrs:
-    """Pandoc attributes: `{#id .class key=value}`."""
-
-    id: str | None = None
-    classes: tuple[str, ...] = ()
-    pairs: tuple[tuple[str, str], ...] = ()
-
-    def get(self, key: str) -> str | None:
-        for name, value in self.pairs:
-            if name == key:
-                return value
-        return None
-
-
-@dataclass(frozen=True)
-class Block:
-    """One block of a parsed chapter. `content` is the inline source for paragraphs and headings,
-    the body for code and raw blocks; `info` is the fence info string or the div's opening line."""
-
-    kind: BlockKind
-    location: Location
-    content: str = ""
-    info: str = ""
-    attrs: Attrs | None = None
-    children: tuple[Block, ...] = ()
-
-
-@dataclass(frozen=True)
-class Document:
-    path: str
-    blocks: tuple[Block, ...]
-    problems: tuple[Finding, ...] = ()
-    links: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # [label]: url defs
 
 
 # -- extract stage -----------------------------------------------------------------------------

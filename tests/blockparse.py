@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from reviewer.model import Block, BlockKind, Document
 from reviewer.parse.document import parse_document
+from reviewer.parse.tree import Block, BlockKind, Document
 
 K = BlockKind
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+import reviewer.files.read
 import reviewer.project.load
 from reviewer.cli.main import main
 
@@ -83,7 +84,7 @@ def one_error_line(err: str) -> str:
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the files the review reads from now on, in order, as the list fills."""
     read: list[str] = []
-    real = reviewer.project.load.read_text
+    real = reviewer.files.read.read_text
 
     def spy(path: Path) -> str:
         read.append(path.name)

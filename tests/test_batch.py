@@ -60,7 +60,8 @@ def collect(capsys: Cap, server: FakeOpenAI, book: Path) -> Result:
 
 
 def audit(book: Path) -> dict[str, Any]:
-    return json.loads((book / "_review" / "book.audit.json").read_text(encoding="utf-8"))
+    found: dict[str, Any] = json.loads((book / "_review" / "book.audit.json").read_text("utf-8"))
+    return found
 
 
 def statuses(book: Path) -> Counter[str]:

@@ -63,7 +63,8 @@ def _review_json(
     )
     out = capsys.readouterr().out
     assert code == 0, out
-    return json.loads(out)
+    found: dict[str, Any] = json.loads(out)
+    return found
 
 
 def _compare(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import reviewer.files.read
 import reviewer.project.load
 from reviewer.extract import extract
 from reviewer.files.read import MAX_BYTES
@@ -109,7 +110,7 @@ def test_a_folder_or_a_missing_notebook_is_no_cell(tmp_path: Path) -> None:
 
 def _spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     read: list[str] = []
-    real = reviewer.project.load.read_capped
+    real = reviewer.files.read.read_capped
 
     def spy(path: Path, cap: int = MAX_BYTES, what: str = "a chapter") -> bytes:
         read.append(path.name)

@@ -22,8 +22,9 @@ from reviewer.evaluate.perturb import (
 from reviewer.evaluate.source import read_source, sentences
 from reviewer.extract import extract
 from reviewer.judge.rewrite_scan import CITATION, REFERENCE, scan_text
-from reviewer.model import BlockKind, Verdict
+from reviewer.model import Verdict
 from reviewer.parse.document import parse_document
+from reviewer.parse.tree import BlockKind
 from reviewer.project.load import load_chapter
 
 from .conftest import CORPUS, FIXTURES, need_corpus

@@ -327,8 +327,8 @@ def test_a_file_that_grew_after_the_check_is_refused(
 ) -> None:
     path = write(tmp_path / "grows.qmd", "x" * 100)
     small = os.stat_result((stat.S_IFREG | 0o644, 0, 0, 1, 0, 0, 5, 0, 0, 0))
-    monkeypatch.setattr(reviewer.files.read.os, "stat", lambda _: small)
-    monkeypatch.setattr(reviewer.files.read.os, "fstat", lambda _: small)
+    monkeypatch.setattr(os, "stat", lambda _: small)
+    monkeypatch.setattr(os, "fstat", lambda _: small)
     with pytest.raises(ReviewerError, match="larger than 10 bytes"):
         read_capped(path, cap=10)
 

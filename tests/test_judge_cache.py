@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from reviewer.judge.cache import AnswerCache, Cached
-from reviewer.judge.llm import JudgeFailed, Spent
+from reviewer.judge.llm import Answered, JudgeFailed, Spent
 from reviewer.judge.request import JudgeRequest
 from reviewer.model import JudgmentStatus
 from tests.judgeutil import QueueJudge, answer_json, request
@@ -38,7 +38,7 @@ def test_refresh_asks_again_and_stores_the_new_answer(tmp_path: Path) -> None:
 
 
 class Failing(QueueJudge):
-    def answer(self, req: JudgeRequest) -> object:  # type: ignore[override]
+    def answer(self, req: JudgeRequest) -> Answered:
         self.asked.append(req)
         raise JudgeFailed("invalid answer twice", Spent(2, 10, 10))
 

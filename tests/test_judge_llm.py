@@ -49,6 +49,7 @@ def test_the_request_puts_instructions_first_and_the_figure_last() -> None:
         in (user["content"])
     )
     assert call.temperature == 0.0 and call.max_tokens == 500
+    assert call.response_format is not None
     assert call.response_format["type"] == "json_schema"
     assert call.response_format["json_schema"]["strict"] is True
     assert call.tokens > 500  # prompt tokens counted on top of the output budget
@@ -89,7 +90,7 @@ def test_a_server_without_json_schema_is_asked_in_json_mode_from_then_on() -> No
     llm = judge(chat)
     llm.answer(request())
     llm.answer(request(intro="Then @fig-a again."))
-    formats = [c.response_format["type"] for c in chat.calls]
+    formats = [(c.response_format or {}).get("type") for c in chat.calls]
     assert formats == ["json_schema", "json_object", "json_object"]
     system = chat.calls[1].messages[0]["content"]
     assert json.dumps(SCHEMA, indent=2) in system  # the schema travels in the prompt

@@ -33,7 +33,7 @@ def _check_figure(figure: Figure) -> None:
     first = lines[figure.location.line - 1].lstrip(" >-*+0123456789.")
     last = lines[figure.location.end_line - 1].strip()
     if figure.embedded_from:
-        assert "{{< embed" in first and (figure.parent or figure.id) in first  # sub-figures too
+        assert "{{< embed" in first and (figure.parent or figure.id or "?") in first  # panels too
     elif figure.kind is FigureKind.IMAGE:
         assert "![" in first or first.startswith("[![")
         assert figure.id is None or f"#{figure.id}" in _span(figure)

@@ -286,7 +286,7 @@ def test_an_os_error_while_writing_is_one_line_and_keeps_the_old_audit(
     def failing_fsync(fd: int) -> None:
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(reviewer.files.write.os, "fsync", failing_fsync)
+    monkeypatch.setattr(os, "fsync", failing_fsync)
     refused(review_to(capsys, audit), str(audit), os.strerror(code))
     assert audit.read_text(encoding="utf-8") == "previous\n"
     assert leftovers(tmp_path) == []
@@ -298,7 +298,7 @@ def test_a_folder_that_refuses_temporary_files_is_one_line(
     def no_room(*args: Any, **kwargs: Any) -> tuple[int, str]:
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
-    monkeypatch.setattr(reviewer.files.write.tempfile, "mkstemp", no_room)
+    monkeypatch.setattr(tempfile, "mkstemp", no_room)
     refused(review_to(capsys, tmp_path / "audit.md"), "Permission denied")
 
 
@@ -332,9 +332,7 @@ def test_ctrl_c_mid_write_keeps_the_previous_audit(
     audit = tmp_path / "audit.md"
     audit.write_text("previous\n", encoding="utf-8")
     real_fdopen = os.fdopen
-    monkeypatch.setattr(
-        reviewer.files.write.os, "fdopen", lambda *a, **k: _HalfWriter(real_fdopen(*a, **k))
-    )
+    monkeypatch.setattr(os, "fdopen", lambda *a, **k: _HalfWriter(real_fdopen(*a, **k)))
     result = review_to(capsys, audit)
     assert result.code == 130
     assert audit.read_text(encoding="utf-8") == "previous\n"

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from reviewer.model import Attrs
 from reviewer.parse.attrs import parse_attrs
+from reviewer.parse.tree import Attrs
 
 
 def attrs_of(src: str) -> Attrs:

@@ -10,6 +10,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ SCREENSHOT = "example-audit.png"
 
 
 @pytest.fixture(scope="module")
-def audit(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
+def audit(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     """The example chapter's HTML audit, and its JSON audit to check it against."""
     work = tmp_path_factory.mktemp("html")
     shutil.copytree(ROOT / "examples", work / "examples")
@@ -40,19 +41,19 @@ def audit(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, obj
 
 
 @pytest.fixture(scope="module")
-def page(audit: tuple[Path, dict[str, object]]) -> Iterator[Browser]:
+def page(audit: tuple[Path, dict[str, Any]]) -> Iterator[Browser]:
     with Browser.start(need_chromium()) as browser:
         browser.open(audit[0])
         yield browser
 
 
-def _figures(data: dict[str, object]) -> list[dict[str, object]]:
+def _figures(data: dict[str, Any]) -> list[dict[str, Any]]:
     files = data["files"]
     assert isinstance(files, list)
     return [figure for file in files for figure in file["figures"]]
 
 
-def test_every_figure_has_a_card(page: Browser, audit: tuple[Path, dict[str, object]]) -> None:
+def test_every_figure_has_a_card(page: Browser, audit: tuple[Path, dict[str, Any]]) -> None:
     ids = [(f["id"], str(f["line"])) for f in _figures(audit[1])]
     cards = page.evaluate(
         "Array.from(document.querySelectorAll('article.card'))"
@@ -79,9 +80,7 @@ def test_worst_figures_come_first(page: Browser) -> None:
     assert len(numbers) == 20
 
 
-def test_the_rewrite_is_shown_as_a_diff(
-    page: Browser, audit: tuple[Path, dict[str, object]]
-) -> None:
+def test_the_rewrite_is_shown_as_a_diff(page: Browser, audit: tuple[Path, dict[str, Any]]) -> None:
     rewritten = [f for f in _figures(audit[1]) if f["judgment"]["rewrite"] and f["intro"]]
     assert rewritten
     for figure in rewritten:
@@ -102,10 +101,11 @@ def test_the_rewrite_is_shown_as_a_diff(
 
 
 def _visible(page: Browser) -> list[str]:
-    return page.evaluate(
+    shown: list[str] = page.evaluate(
         "Array.from(document.querySelectorAll('article.card')).filter(c => !c.hidden "
         "&& c.getBoundingClientRect().height > 0).map(c => c.dataset.verdict)"
     )
+    return shown
 
 
 def test_filters_work_by_clicking(page: Browser) -> None:
@@ -130,7 +130,7 @@ def test_filters_work_by_clicking(page: Browser) -> None:
 
 
 def test_the_keyboard_moves_between_figures(
-    page: Browser, audit: tuple[Path, dict[str, object]]
+    page: Browser, audit: tuple[Path, dict[str, Any]]
 ) -> None:
     page.open(audit[0])  # a fresh page: focus starts at the top
     page.press("Tab")  # the skip link comes first

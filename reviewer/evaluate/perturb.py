@@ -25,9 +25,9 @@ from reviewer.evaluate.source import (
     sentences,
     without_keys,
 )
-from reviewer.model import Block
 from reviewer.parse.document import parse_document
 from reviewer.parse.inline import figure_target
+from reviewer.parse.tree import Block
 
 BARE = ("See @{}.", "Refer to @{}.")
 # Shared content words (outside references) from which a sentence, or a whole paragraph,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import yaml
 
 from reviewer.extract.walk import Walker, heading_title
-from reviewer.model import Block, BlockKind, Document, Extraction
+from reviewer.model import Extraction
 from reviewer.parse.cells import load_yaml
 from reviewer.parse.inline import plain_text
+from reviewer.parse.tree import Block, BlockKind, Document
 
 __all__ = ["extract"]
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from reviewer.model import Attrs, Block, BlockKind, Figure, FigureKind, Location, RichText
+from reviewer.model import Figure, FigureKind, Location, RichText
 from reviewer.parse.cells import Cell, Expr, parse_cell
 from reviewer.parse.inline import InlineImage, analyze, fold, plain_text
+from reviewer.parse.tree import Attrs, Block, BlockKind
 
 CODE_HEAD_LINES = 8
 _DIAGRAM_ENGINES = frozenset({"mermaid", "dot"})

@@ -20,18 +20,11 @@ from reviewer.extract.figures import (
     embedded,
     image_figure,
 )
-from reviewer.model import (
-    Attrs,
-    Block,
-    BlockKind,
-    Figure,
-    Location,
-    Paragraph,
-    Reference,
-)
+from reviewer.model import Figure, Location, Paragraph, Reference
 from reviewer.parse.attrs import parse_attrs
 from reviewer.parse.cells import parse_cell
 from reviewer.parse.inline import InlineImage, InlineRef, analyze, plain_text
+from reviewer.parse.tree import Attrs, Block, BlockKind
 
 _CONTAINER_OF = {
     BlockKind.LIST_ITEM: "list-item",

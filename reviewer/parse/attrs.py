@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 
-from reviewer.model import Attrs
+from reviewer.parse.tree import Attrs
 
 _IDENT_EXTRA = frozenset("-_:.")
 

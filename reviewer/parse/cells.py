@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from reviewer.model import Attrs
 from reviewer.parse.attrs import parse_attrs
+from reviewer.parse.tree import Attrs
 
 _PREFIXES = ("#|", "%%|", "//|", "--|")
 _ENGINE = re.compile(r"\{([A-Za-z][\w-]*)(.*)\}\s*$", re.S)

@@ -14,7 +14,6 @@ from __future__ import annotations
 from markdown_it.rules_block.state_block import StateBlock
 from markdown_it.token import Token
 
-from reviewer.model import Attrs
 from reviewer.parse.attrs import parse_attrs
 from reviewer.parse.blockstate import (
     DEPTH,
@@ -24,6 +23,7 @@ from reviewer.parse.blockstate import (
     line_text,
     problem,
 )
+from reviewer.parse.tree import Attrs
 
 _MAX_ATTR_SPAN = 20_000  # characters an opening fence's attributes may span
 FLAT_FROM = 32  # block loops deep; past it divs are read flat (tests set it to 1 to compare)

@@ -10,10 +10,11 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from reviewer.model import Block, BlockKind, Document, Location
+from reviewer.model import Location
 from reviewer.parse.blocks import build_block_parser
 from reviewer.parse.blockstate import PROBLEMS
 from reviewer.parse.nesting import MAX_DEPTH
+from reviewer.parse.tree import Block, BlockKind, Document
 from reviewer.rules import finding
 
 _SHORTCODE = re.compile(r"\{\{<\s*(include|embed)\s+(.*?)\s*>\}\}")

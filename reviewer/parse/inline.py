@@ -14,8 +14,8 @@ from urllib.parse import unquote
 
 from markdown_it.token import Token
 
-from reviewer.model import Attrs
 from reviewer.parse.inline_rules import inline_parser
+from reviewer.parse.tree import Attrs
 
 # Every character that starts an inline rule (markdown-it's and ours); text without any of
 # them is its own plain text.

@@ -14,8 +14,9 @@ from typing import Any
 
 import yaml
 
-from reviewer.model import Block, BlockKind, Location
+from reviewer.model import Location
 from reviewer.parse.cells import parse_cell
+from reviewer.parse.tree import Block, BlockKind
 
 # The options a figure is made of; others in the metadata do not change what is reviewed.
 _FIGURE_OPTIONS = ("label", "fig-cap", "fig-alt", "fig-subcap")

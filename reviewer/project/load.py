@@ -22,9 +22,10 @@ from reviewer.files.read import (
     read_text,
     real_path,
 )
-from reviewer.model import Block, BlockKind, Document, Finding, Location
+from reviewer.model import Finding, Location
 from reviewer.parse.document import parse_document
 from reviewer.parse.notebook import Notebook, notebook_cell, read_notebook
+from reviewer.parse.tree import Block, BlockKind, Document
 from reviewer.rules import finding
 
 MAX_INCLUDE_DEPTH = 50  # includes within includes: far above any real book, far below the stack
