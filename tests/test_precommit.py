@@ -85,3 +85,23 @@ def test_the_hook_honours_a_baseline_and_suppressions(tmp_path: Path) -> None:
     write(tmp_path / "proofing.qmd", silenced)
     result = _run_hook(tmp_path, "proofing.qmd", extra=("--fail-on", "warning"))
     assert (result.returncode, result.stdout) == (0, "")
+
+
+def test_the_hook_loads_no_part_of_the_judge_stack(tmp_path: Path) -> None:
+    """A --no-llm review starts and ends without importing the judge's stack, its client or
+    its cache: the hook runs on every commit, and only `judge_setup` may load them."""
+    write(tmp_path / "ch.qmd", CLEAN)
+    probe = (
+        "import sys\n"
+        "from reviewer.cli.main import main\n"
+        "main(['ch.qmd', '--no-llm', '-q', '-o', '-'])\n"
+        "heavy = ('openai', 'diskcache', 'tiktoken', 'reviewer.judge.stage', "
+        "'reviewer.judge.llm')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

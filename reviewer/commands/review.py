@@ -8,6 +8,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -17,7 +18,6 @@ from reviewer.files.write import default_output, write_atomic
 from reviewer.gate import baseline
 from reviewer.gate.fail_on import failing
 from reviewer.judge.mode import Mode, Unjudged, judge_setup, required
-from reviewer.judge.stage import Stage
 from reviewer.model import Report
 from reviewer.pipeline import dry_run, review
 from reviewer.project.config import Config, load_config
@@ -25,6 +25,9 @@ from reviewer.project.plan import Plan, plan
 from reviewer.project.prices import PRICES_DATE
 from reviewer.project.settings import Format
 from reviewer.render import audit_files, render
+
+if TYPE_CHECKING:  # the judge stack loads only when a run judges (judge_setup)
+    from reviewer.judge.stage import Stage
 
 
 @dataclass(frozen=True, kw_only=True)
