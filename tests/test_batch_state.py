@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+from reviewer.batch.run import _repair
+from reviewer.batch.state import FigureState
+from reviewer.judge.repair import Repair
 from tests.cliutil import one_error_line, run, write
 from tests.fake_openai import FakeOpenAI
 from tests.test_batch import FIGURES, batch
@@ -158,3 +161,12 @@ def test_a_state_file_that_is_a_fifo_does_not_hang(
     os.mkfifo(state_file(book))
     result = batch(capsys, server, "status", str(book))
     assert result.code == 2 and "not a regular file" in one_error_line(result.err)
+
+
+def test_a_repair_with_more_keys_than_it_needs_is_read_by_name() -> None:
+    """state.py checks that a figure's repair has 'bad' and 'problems', not that it has
+    nothing else: the next line must still be asked, not crash on the extra key."""
+    extra = {"bad": "{}", "problems": "no verdict", "note": "added by hand"}
+    figure = FigureState("k" * 64, "ch.qmd", "fig-a", 3, repair=extra)
+    assert _repair(figure) == Repair("{}", "no verdict")
+    assert _repair(FigureState("k" * 64, "ch.qmd", "fig-a", 3)) is None

@@ -122,10 +122,10 @@ def opened(
         stage = required(judging, "review batch")
         if state is not None and following:
             check_prompts(state, stage.prompts, folder)
-        yield _run(config, target, stage, OpenAIBatches.of(config))
+        yield _run(config, target, stage, OpenAIBatches.of(config), folder)
 
 
-def _run(config: Config, target: Plan, stage: Stage, api: BatchAPI) -> BatchRun:
+def _run(config: Config, target: Plan, stage: Stage, api: BatchAPI, folder: Path) -> BatchRun:
     if not target.book:
         raise ReviewerError("review batch takes a book: its folder or its _quarto.yml")
     if stage.cache is None:
@@ -133,7 +133,6 @@ def _run(config: Config, target: Plan, stage: Stage, api: BatchAPI) -> BatchRun:
     requests = judge_requests(target)
     by_key = {stage.judge.key(r): r for r in requests}
     limits = BatchLimits(config.batch_max_requests, config.batch_max_bytes)
-    folder = run_folder(config, target)
     batches = Batches(folder, api, stage.judge, stage.settings, by_key, limits, config.attempts)
     return BatchRun(config, target, stage, batches, requests)
 

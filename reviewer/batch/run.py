@@ -197,7 +197,9 @@ class Batches:
 
 
 def _repair(figure: FigureState) -> Repair | None:
-    return Repair(**figure.repair) if figure.repair else None
+    # By name: a state file may carry more keys than these two (state.py checks only these).
+    repair = figure.repair
+    return Repair(repair["bad"], repair["problems"]) if repair else None
 
 
 def _custom_id(item: bytes) -> str:

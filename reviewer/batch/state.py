@@ -139,9 +139,10 @@ def _state(data: Any) -> RunState:
 
 def _figure(data: Any) -> FigureState:
     figure = FigureState(**_fields(FigureState, data, "a figure"))
-    if figure.status not in tuple(FigureStatus):
-        raise ValueError(f"a figure has the unknown status {figure.status!r}")
-    figure.status = FigureStatus(figure.status)
+    try:
+        figure.status = FigureStatus(figure.status)
+    except ValueError:
+        raise ValueError(f"a figure has the unknown status {figure.status!r}") from None
     numbers = (figure.line, figure.attempts, figure.requests, figure.prompt_tokens)
     if not all(type(n) is int and n >= 0 for n in (*numbers, figure.completion_tokens)):
         raise ValueError("a figure's counts must be whole numbers")
