@@ -137,7 +137,7 @@ def _outputs(report: Report, tmp: Path) -> dict[str, str]:
     for path, text in audit_files(report, Format.HTML, tmp / "chapter.audit.html"):
         out[f"pages:{path.name}"] = text
     links = {"examples/chapter.qmd": "chapter.audit.md"}
-    out["summary"] = render(report, summary.BookSummary(links, lambda prompt, completion: 0.0))
+    out["summary"] = render(report, summary.book_summary(links, lambda prompt, completion: 0.0))
     return out
 
 

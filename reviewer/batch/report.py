@@ -18,7 +18,7 @@ from reviewer.model import JudgmentStatus, Report
 from reviewer.project.prices import Price
 from reviewer.project.settings import Format
 from reviewer.render import audit_files, render
-from reviewer.render import summary as book_summary
+from reviewer.render.summary import book_summary, chapter_usage
 
 SUMMARY = "book.summary.md"
 BOOK_JSON = "book.audit.json"
@@ -72,14 +72,14 @@ def write(report: Report, folder: Path, root: Path, fmt: Format, price: Price | 
     links: dict[str, str] = {}
     for audit in report.files:
         name = f"{_slug(audit.path, root)}.audit{fmt.suffix}"
-        usage = book_summary.chapter_usage(audit, cost)
+        usage = chapter_usage(audit, cost)
         chapter = Report((audit,), usage, report.llm_note, report.llm_error)
         for path, text in audit_files(chapter, fmt, folder / name, root):
             write_atomic(path, text)
         links[audit.path] = name
     write_atomic(folder / BOOK_JSON, render(report, Format.JSON))
     summary = folder / SUMMARY
-    write_atomic(summary, render(report, book_summary.BookSummary(links, cost)))
+    write_atomic(summary, render(report, book_summary(links, cost)))
     return summary
 
 

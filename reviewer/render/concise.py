@@ -11,17 +11,12 @@ from reviewer.render import OneText, Renderer
 from reviewer.render.hints import hint
 
 
-class _Renderer(OneText):
-    def render(self, report: Report) -> str:
-        return render(report)
-
-
-RENDERER: Renderer = _Renderer()
-
-
 def render(report: Report) -> str:
     lines = [_line(f) for audit in report.files for f in audit.findings if f.active]
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+RENDERER: Renderer = OneText(render)
 
 
 def _line(f: Finding) -> str:

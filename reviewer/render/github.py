@@ -11,17 +11,12 @@ from reviewer.rules import BY_CODE
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
-class _Renderer(OneText):
-    def render(self, report: Report) -> str:
-        return render(report)
-
-
-RENDERER: Renderer = _Renderer()
-
-
 def render(report: Report) -> str:
     lines = [_annotation(f) for f in report.active]
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+RENDERER: Renderer = OneText(render)
 
 
 def _annotation(f: Finding) -> str:

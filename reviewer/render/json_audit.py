@@ -22,14 +22,6 @@ from reviewer.render import OneText, Renderer
 SCHEMA_VERSION = 1
 
 
-class _Renderer(OneText):
-    def render(self, report: Report) -> str:
-        return render(report)
-
-
-RENDERER: Renderer = _Renderer()
-
-
 def render(report: Report) -> str:
     usage = report.usage
     document = {
@@ -48,6 +40,9 @@ def render(report: Report) -> str:
         "baseline": report.baseline,
     }
     return _layout(document) + "\n"
+
+
+RENDERER: Renderer = OneText(render)
 
 
 def _dump(value: Any) -> str:

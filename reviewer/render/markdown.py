@@ -27,14 +27,6 @@ from reviewer.render.labels import QUIET
 from reviewer.render.safe_text import code_block, code_span, md_text
 
 
-class _Renderer(OneText):
-    def render(self, report: Report) -> str:
-        return render(report)
-
-
-RENDERER: Renderer = _Renderer()
-
-
 def render(report: Report) -> str:
     out = ["# Figure audit", "", _summary(report), ""]
     if report.llm_note:
@@ -50,6 +42,9 @@ def render(report: Report) -> str:
     for audit in report.files:
         out += _file(audit)
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+RENDERER: Renderer = OneText(render)
 
 
 def _summary(report: Report) -> str:

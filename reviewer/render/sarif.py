@@ -22,14 +22,6 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 _INDEX = {r.code: n for n, r in enumerate(RULES)}
 
 
-class _Renderer(OneText):
-    def render(self, report: Report) -> str:
-        return render(report)
-
-
-RENDERER: Renderer = _Renderer()
-
-
 def render(report: Report) -> str:
     seen: Counter[str] = Counter()
     results = [
@@ -49,6 +41,9 @@ def render(report: Report) -> str:
         ],
     }
     return json.dumps(log, indent=1, ensure_ascii=False) + "\n"
+
+
+RENDERER: Renderer = OneText(render)
 
 
 def _driver() -> dict[str, Any]:

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 
 from reviewer.model import FigureAudit, FileAudit, Report, Usage
-from reviewer.render import OneText
+from reviewer.render import OneText, Renderer
 from reviewer.render.safe_text import code_span, md_text
 
 WORST = 30  # figures listed in the worst-first table
@@ -24,14 +24,9 @@ def chapter_usage(audit: FileAudit, cost: Cost) -> Usage:
     return Usage(requests, hits, prompt, completion, cost(prompt, completion))
 
 
-class BookSummary(OneText):
+def book_summary(links: Mapping[str, str], cost: Cost) -> Renderer:
     """The book's summary as a renderer: `links` maps each chapter to its audit's file."""
-
-    def __init__(self, links: Mapping[str, str], cost: Cost) -> None:
-        self.links, self.cost = links, cost
-
-    def render(self, report: Report) -> str:
-        return _render(report, self.links, self.cost)
+    return OneText(lambda report: _render(report, links, cost))
 
 
 def _render(report: Report, links: Mapping[str, str], cost: Cost) -> str:
