@@ -99,12 +99,8 @@ def _eval(
             pairs_out=pairs_out,
             output=output,
             config=config,
-            settings={
-                "model": model,
-                "base_url": base_url,
-                "max_cost": max_cost,
-                "prompts": prompts and str(prompts),
-            },
+            prompts=prompts,
+            settings={"model": model, "base_url": base_url, "max_cost": max_cost},
             mode=Mode(
                 offline=offline, no_cache=no_cache, refresh=refresh, record=record, replay=replay
             ),

@@ -31,6 +31,7 @@ class EvalOptions:
     pairs_out: Path | None = None
     output: Path | None = None
     config: Path | None = None
+    prompts: Path | None = None  # --prompts: recorded in the result, and read by the judge
     settings: Mapping[str, object] = field(default_factory=dict)
     mode: Mode = field(default_factory=Mode)
     quiet: bool = False
@@ -38,17 +39,17 @@ class EvalOptions:
 
 def run(options: EvalOptions) -> int:
     source = _source(options.gold, options.perturb)
-    config = load_config(source, options.settings, explicit=options.config)
+    asked = {**options.settings, "prompts": options.prompts and str(options.prompts)}
+    config = load_config(source, asked, explicit=options.config)
     unjudged = off(config, options.mode)
     if unjudged is not None:  # said before anything is read: without a model, nothing to do
         required(unjudged, "review eval")
-    prompts = options.settings.get("prompts")
     job = _Job(
         source,
         options.perturb is not None,
         options.seed,
         options.pairs_out,
-        Path(str(prompts)) if prompts else None,
+        options.prompts,
         options.quiet,
         price_for(config.model, config.prices),
     )
