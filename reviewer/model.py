@@ -50,6 +50,16 @@ class RichText:
 
 
 @dataclass(frozen=True)
+class Drawing:
+    """A diagram written as code (TikZ, Mermaid, Graphviz). The text it draws is read from the
+    source only when a stage needs it (reviewer.extract.diagrams.drawn_text): a pre-commit
+    run that judges nothing does not pay for it."""
+
+    language: str  # "tikz", "mermaid" or "dot"
+    source: str
+
+
+@dataclass(frozen=True)
 class Figure:
     id: str | None
     kind: FigureKind
@@ -60,6 +70,7 @@ class Figure:
     images: tuple[str, ...] = ()
     code_kind: str | None = None
     code_head: tuple[str, ...] = ()
+    drawing: Drawing | None = None
     when_format: str | None = None
     embedded_from: str | None = None
     section: str | None = None

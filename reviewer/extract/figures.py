@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from reviewer.extract.diagrams import drawing
 from reviewer.model import Figure, FigureKind, Location, RichText
 from reviewer.parse.cells import Cell, Expr, parse_cell
 from reviewer.parse.inline import InlineImage, analyze, fold, plain_text
@@ -68,7 +69,8 @@ def div_figure(block: Block, place: Place) -> Figure:
         caption: RichText | None = RichText(last, plain_text(last), "last-paragraph")
     else:
         caption = rich(attrs.get("fig-cap"), "div-attribute")
-    images, code_kind, code_head = _shows(kids)
+    images, code = _shows(kids)
+    code_kind = _code_kind(code.info) if code else None
     return Figure(
         id=attrs.id,
         kind=FigureKind.DIV,
@@ -78,25 +80,24 @@ def div_figure(block: Block, place: Place) -> Figure:
         parent=place.parent,
         images=images,
         code_kind=code_kind,
-        code_head=code_head,
+        code_head=_head(code.content) if code else (),
+        drawing=drawing(code_kind, code.content) if code else None,
         when_format=place.when_format,
         section=place.section,
         order=place.order,
     )
 
 
-def _shows(blocks: tuple[Block, ...]) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
-    """The image paths, or the kind and first lines of the code, that a figure div holds."""
+def _shows(blocks: tuple[Block, ...]) -> tuple[tuple[str, ...], Block | None]:
+    """The image paths, or else the first code block, that a figure div holds."""
     images: list[str] = []
     for block in walk_blocks(blocks):
         if block.kind is BlockKind.PARAGRAPH and "](" in block.content:
             images.extend(_image_paths(block.content))
     if images:
-        return tuple(images), None, ()
-    for block in walk_blocks(blocks):
-        if block.kind is BlockKind.CODE:
-            return (), _code_kind(block.info), _head(block.content)
-    return (), None, ()
+        return tuple(images), None
+    code = (b for b in walk_blocks(blocks) if b.kind is BlockKind.CODE)
+    return (), next(code, None)
 
 
 def walk_blocks(blocks: tuple[Block, ...]) -> list[Block]:
@@ -124,6 +125,10 @@ def _head(code: str, skip: int = 0) -> tuple[str, ...]:
     return tuple(lines[:CODE_HEAD_LINES])
 
 
+def _body(code: str, skip: int) -> str:
+    return "\n".join(code.split("\n")[skip:])
+
+
 def cell_figures(block: Block, cell: Cell, place: Place) -> list[Figure]:
     """The figure(s) of a code cell labelled `fig-...`, sub-figures included."""
     label = str(cell.options.get("label") or "")
@@ -139,6 +144,7 @@ def cell_figures(block: Block, cell: Cell, place: Place) -> list[Figure]:
         parent=place.parent,
         code_kind=cell.engine,
         code_head=_head(block.content, cell.body_start),
+        drawing=drawing(cell.engine, _body(block.content, cell.body_start)),
         when_format=place.when_format,
         section=place.section,
         order=place.order,
@@ -162,6 +168,7 @@ def _subfigure(parent: Figure, n: int, caption: Any, alt: Any) -> Figure:
         parent=parent.id,
         code_kind=parent.code_kind,
         code_head=parent.code_head,
+        drawing=parent.drawing,
         when_format=parent.when_format,
         section=parent.section,
         order=parent.order,
