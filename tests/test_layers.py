@@ -17,6 +17,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reviewer.parse",),
     ("reviewer.project",),
     ("reviewer.extract",),
+    ("reviewer.draw",),
     ("reviewer.judge", "reviewer.render"),
     ("reviewer.gate",),
     ("reviewer.pipeline",),

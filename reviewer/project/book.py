@@ -57,7 +57,7 @@ def open_book(target: Path) -> Book:
     config = target if named or target.is_file() else target / PROJECT_FILE
     root = config.parent
     # lexists: a project file that is a FIFO or a loop is an error that says so, not ignored.
-    data = _read_config(config) if os.path.lexists(config) else None
+    data = read_project_file(config) if os.path.lexists(config) else None
     kind, entries = _project_entries(data)
     if kind != "book":
         chapters = tuple(_all_chapters(root))
@@ -125,7 +125,7 @@ def _present(path: Path) -> bool:
     return os.path.lexists(path) and not path.is_dir()
 
 
-def _read_config(config: Path, hops: int = 0) -> Any:
+def read_project_file(config: Path, hops: int = 0) -> Any:
     try:
         data = load_yaml(read_capped(config, MAX_BYTES, "a Quarto project file").decode("utf-8"))
     except (UnicodeDecodeError, yaml.YAMLError) as err:
@@ -135,7 +135,7 @@ def _read_config(config: Path, hops: int = 0) -> Any:
     if isinstance(data, str) and data.strip().endswith((".yml", ".yaml")) and hops < 3:
         linked = config.parent / data.strip()
         if linked.is_file():
-            return _read_config(linked, hops + 1)
+            return read_project_file(linked, hops + 1)
     return data
 
 
@@ -183,3 +183,15 @@ def _is_real_folder(entry: os.DirEntry[str]) -> bool:
         return entry.is_dir(follow_symlinks=False)
     except OSError:
         return False
+
+
+def project_data(root: Path) -> Any:
+    """The parsed `_quarto.yml` of a project, or None when there is none or it cannot be read
+    (the reviewing commands report that themselves)."""
+    config = root / PROJECT_FILE
+    if not config.is_file():
+        return None
+    try:
+        return read_project_file(config)
+    except ReviewerError:
+        return None
