@@ -192,7 +192,7 @@ def dry_run(target: Plan, stage: Stage, progress: Progress | None = None) -> Est
     from reviewer.judge.stage import estimate_all
 
     requests = judge_requests(target, progress)
-    return estimate_all(requests, stage.judge, stage.budget, stage.settings.vision)
+    return estimate_all(requests, stage.judge, stage.budget, stage.pictures)
 
 
 def _note(stage: Stage, judgments: list[Judgment], tally: Tally) -> str:

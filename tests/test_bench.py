@@ -25,6 +25,11 @@ LAST_LINES = {
         r"hook: largest chapter \d+\.\d\d s \([^/]+\.qmd, \d+ KB, \d+ findings\), "
         r"example \d+\.\d\d s, help \d+\.\d\d s, largest/help \d+\.\d\d"
     ),
+    "diagrams.py": (
+        rf"figures with an image or their own text: {NUMBER}% -> {NUMBER}% of \d+; extra prompt "
+        r"tokens per figure: -?\d+ \(\d+ figures changed, -?\d+ each\)"
+    ),
+    "rasterize.py": r"svg: .*; pdf: .*",
     "judge.py": r"judge: utilization \d+\.\d\d/\d+\.\d\d, 429s \d+, failed \d+",
     "rerun.py": r"rerun: warm/extract \d+\.\d\d, help \d+\.\d\d s, small chapter \d+\.\d\d s",
 }
@@ -49,7 +54,7 @@ def test_quick_mode_prints_the_summary_line(script: str) -> None:
     assert re.fullmatch(LAST_LINES[script], last), last
 
 
-@pytest.mark.parametrize("script", ["extract.py", "hook.py", "rerun.py"])
+@pytest.mark.parametrize("script", ["diagrams.py", "extract.py", "hook.py", "rerun.py"])
 def test_quick_mode_without_a_corpus_uses_the_repositorys_chapters(
     script: str, tmp_path: Path
 ) -> None:

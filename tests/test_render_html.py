@@ -71,6 +71,19 @@ def test_every_figure_has_a_card(page: Browser, audit: tuple[Path, dict[str, Any
     assert page.evaluate("document.querySelectorAll('h1').length") == 1
 
 
+def test_a_diagram_card_lists_the_text_it_draws(
+    page: Browser, audit: tuple[Path, dict[str, Any]]
+) -> None:
+    drawn = {f["id"]: f["shows"]["drawn_text"] for f in _figures(audit[1])}
+    assert drawn["fig-dock-schema"] == ["sensor", "controller", "latch"]
+    for figure in ("fig-dock-schema", "fig-rebalance", "fig-trip-flow"):
+        shown = page.evaluate(
+            f'Array.from(document.querySelectorAll(\'article.card[data-figure="{figure}"] '
+            "ul.drawn li')).map(li => li.textContent)"
+        )
+        assert shown == drawn[figure], figure
+
+
 def test_worst_figures_come_first(page: Browser) -> None:
     scores = page.evaluate(
         "Array.from(document.querySelectorAll('article.card .badge')).map(b => b.textContent)"

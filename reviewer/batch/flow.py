@@ -72,7 +72,7 @@ class BatchRun:
 
     def estimate(self, price: Price | None) -> Estimate:
         budget = Budget(self.config.max_output_tokens, price)
-        return estimate_all(self.requests, self.stage.judge, budget, self.stage.settings.vision)
+        return estimate_all(self.requests, self.stage.judge, budget, self.stage.pictures)
 
 
 def estimate(book: BatchRun) -> tuple[Estimate, str]:
@@ -176,7 +176,14 @@ def report(book: BatchRun, state: RunState) -> Path:
     budget = Budget(book.config.max_output_tokens, price, concurrency=4)
     judge = book_report.RunJudge(book.batches.judge, state)
     describe = f"{state.model} via the Batch API, run {state.run}"
-    stage = Stage(judge, budget, book.stage.settings, describe, book.stage.prompts)
+    stage = Stage(
+        judge,
+        budget,
+        book.stage.settings,
+        describe,
+        book.stage.prompts,
+        pictures=book.stage.pictures,
+    )
     result = review(book.target, book.config.checks, stage)
     return book_report.write(result, book.out, book.root, book.fmt, price)
 

@@ -54,6 +54,7 @@ def run(paths: Sequence[Path], options: ReviewOptions) -> int:
         if options.dry_run:
             return _dry_run(target, required(judging, "--dry-run"), config, options.quiet)
         report = _review(target, config, judging, known, options.quiet)
+        _tell_drawings(judging, options.quiet)
     if options.write_baseline is not None:
         return _write_baseline(report, options.write_baseline, options.quiet)
     _tell(report, target, config, options, Path(paths[0]).parent)
@@ -77,7 +78,16 @@ def _review(
 def _dry_run(target: Plan, stage: Stage, config: Config, quiet: bool) -> int:
     estimate = dry_run(target, stage, None if quiet else terminal.reading)
     typer.echo(terminal.dry_run(estimate, config.model, PRICES_DATE), nl=False)
+    _tell_drawings(stage, quiet)
     return 0
+
+
+def _tell_drawings(judging: Stage | Unjudged, quiet: bool) -> None:
+    """Diagrams that went as their text because they could not be drawn, and why."""
+    pictures = None if isinstance(judging, Unjudged) else judging.pictures
+    if pictures is not None and not quiet:
+        for line in terminal.not_drawn(pictures.not_drawn):
+            typer.echo(line, err=True)
 
 
 def _tell(report: Report, target: Plan, config: Config, options: ReviewOptions, here: Path) -> None:

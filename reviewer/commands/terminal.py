@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -117,6 +118,14 @@ def usage_line(usage: Usage) -> str:
     )
 
 
+def not_drawn(reasons: Mapping[str, int]) -> list[str]:
+    """One line per reason a diagram could not be rendered for the model."""
+    return [
+        f"review: {_plural(count, 'diagram')} sent as text only, not as an image: {reason}"
+        for reason, count in sorted(reasons.items(), key=lambda item: -item[1])
+    ]
+
+
 def dry_run(estimate: Estimate, model: str, prices_date: str) -> str:
     cost = (
         f"at most ${estimate.cost_usd:.4f} with {model} (list prices of {prices_date})"
@@ -127,12 +136,12 @@ def dry_run(estimate: Estimate, model: str, prices_date: str) -> str:
         f"dry run: {_plural(estimate.figures, 'figure')}: "
         f"{estimate.cached} answered by the cache, {_plural(estimate.requests, 'request')} to "
         f"send ({estimate.no_intro} of them propose an introduction for an unreferenced figure)\n"
-        f"tokens: {estimate.prompt_tokens:,} prompt (counted offline) + at most "
-        f"{estimate.max_output_tokens:,} output"
+        f"tokens: {estimate.prompt_tokens:,} prompt (counted offline"
         + (
-            f", plus {_plural(estimate.images, 'attached image')} (not counted)"
+            f"; {estimate.image_tokens:,} of them for {_plural(estimate.images, 'attached image')}"
             if estimate.images
             else ""
         )
+        + f") + at most {estimate.max_output_tokens:,} output"
         + f"\nestimated cost: {cost}\n"
     )

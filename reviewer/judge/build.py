@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
+from reviewer.draw.pictures import Pictures
+from reviewer.draw.tools import Tools
 from reviewer.errors import ReviewerError
 from reviewer.files.write import write_atomic
 from reviewer.judge.cache import AnswerCache, Cached, default_cache_dir
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from reviewer.judge.openai_chat import OpenAIChat
 
 CASSETTE_META = "cassette.json"
+DRAWINGS = "drawings"  # rendered diagrams, beside the answers: TeX takes seconds a picture
 _VISION_MODELS = re.compile(r"gpt-4o|gpt-4\.1|gpt-4-turbo|gpt-5|^o[134]|vision|llava|-vl\b")
 
 
@@ -52,10 +55,15 @@ def build_stage(config: Config, mode: Mode) -> Stage:
     waits = Waits()
     chat = _chat(config, mode, endpoint, waits)
     prompts = load_prompts(_path(config.prompts))
-    judge: Judge = LLMJudge(chat, prompts, settings, _forms(config, mode))
+    own_cache = not mode.no_cache and not mode.replay
+    # A cassette must replay on any machine, and the renderers installed differ between them:
+    # recorded and replayed runs send diagrams as their drawn text.
+    tools = Tools() if mode.replay or mode.record else Tools.found()
+    pictures = Pictures(tools, cache_location(config) / DRAWINGS if own_cache else None)
+    judge: Judge = LLMJudge(chat, prompts, settings, _forms(config, mode), pictures)
     cache = None
     # Cassettes are their own record: replaying or recording bypasses the cache's answers.
-    if not mode.no_cache and not mode.replay:
+    if own_cache:
         cache = AnswerCache(cache_location(config))
         judge = Cached(judge, cache, read=not (mode.refresh or mode.record))
     price = price_for(config.model, config.prices)
@@ -73,7 +81,9 @@ def build_stage(config: Config, mode: Mode) -> Stage:
         cache_only=mode.offline and not mode.replay,
         waits=waits,
     )
-    return Stage(judge, budget, settings, _describe(config, mode, endpoint), prompts, cache)
+    describe = _describe(config, mode, endpoint)
+    shown = pictures if settings.vision else None
+    return Stage(judge, budget, settings, describe, prompts, cache, shown)
 
 
 def probe(config: Config, max_tokens: int, timeout: float) -> tuple[OpenAIChat, LLMJudge]:

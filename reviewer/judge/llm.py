@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from reviewer.draw.pictures import Image, Pictures
 from reviewer.judge.chat import (
     Chat,
     ChatCall,
@@ -114,10 +115,16 @@ class Judge(Protocol):
 
 class LLMJudge:
     def __init__(
-        self, chat: Chat, prompts: Prompts, settings: Settings, forms: Negotiation | None = None
+        self,
+        chat: Chat,
+        prompts: Prompts,
+        settings: Settings,
+        forms: Negotiation | None = None,
+        pictures: Pictures | None = None,
     ) -> None:
         self.chat, self.prompts, self.settings = chat, prompts, settings
         self.forms = forms or Negotiation(FormMemory(None), settings.model)
+        self.pictures = pictures or Pictures()
         self.keys: dict[JudgeRequest, str] = {}  # the cache and the checks both ask
 
     def key(self, request: JudgeRequest) -> str:
@@ -143,9 +150,10 @@ class LLMJudge:
         return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
     def estimate(self, request: JudgeRequest) -> int:
-        """Prompt tokens, counted offline (images are not counted)."""
+        """Prompt tokens, counted offline, attached images included."""
         system = self._system(self.forms.form, request)
-        return count_messages([system, self._user_text(request)])
+        images = sum(image.tokens for image in self._images(request))
+        return count_messages([system, self._user_text(request)]) + images
 
     def answer(self, request: JudgeRequest) -> Answered:
         spent, repair = Spent(), None
@@ -195,7 +203,9 @@ class LLMJudge:
             max_tokens=self.settings.max_tokens,
             response_format=response_format(form, name, schema),
             temperature=self.settings.temperature,
-            tokens=count_messages(texts) + self.settings.max_tokens,
+            tokens=count_messages(texts)
+            + sum(image.tokens for image in self._images(request))
+            + self.settings.max_tokens,
         )
 
     def _call(self, call: ChatCall, spent: Spent) -> ChatReply:
@@ -243,8 +253,10 @@ class LLMJudge:
             {"role": "user", "content": content},
         ]
 
-    def _images(self, request: JudgeRequest) -> tuple[Any, ...]:
-        return request.attachable() if self.settings.vision else ()
+    def _images(self, request: JudgeRequest) -> tuple[Image, ...]:
+        if not self.settings.vision:
+            return ()
+        return self.pictures.of(*request.drawn_from).images
 
     def _system(self, form: Form, request: JudgeRequest) -> str:
         if not form.schema_in_prompt:

@@ -6,20 +6,21 @@ the chapter lies on disk or when it is reviewed: the request is also the cache k
 
 from __future__ import annotations
 
-import mimetypes
 from dataclasses import dataclass
 from html import escape
 from importlib import resources
 from pathlib import Path
 
 from reviewer.errors import ReviewerError
-from reviewer.model import Location, Pairing, RichText
-from reviewer.project.images import read_image, readable_image
+from reviewer.extract.diagrams import drawn_text
+from reviewer.model import Drawing, Location, Pairing, RichText
+from reviewer.project.diagrams import NO_SETUP, TikzSetup, tikz_setup
+from reviewer.project.images import readable_image
 
 PROMPT_FILES = ("system.md", "json_mode.md", "repair.md", "propose.md")
 MAX_MENTIONS = 3
 MAX_MENTION_CHARS = 600
-ATTACHABLE = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+MAX_DRAWN_CHARS = 4000  # about 1,000 tokens; the largest diagram of the corpus draws 3,333 chars
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,6 @@ def shipped_prompt(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class Image:
-    media_type: str
-    data: bytes
-
-
-@dataclass(frozen=True)
 class JudgeRequest:
     figure_id: str | None
     kind: str
@@ -77,6 +72,9 @@ class JudgeRequest:
     positional: bool = False
     parent: str | None = None
     images: tuple[Path, ...] = ()  # files the figure shows, attached when vision is on
+    drawing: Drawing | None = None  # a diagram written as code, to render
+    drawn: tuple[str, ...] = ()  # the text that diagram draws
+    tikz: TikzSetup = NO_SETUP  # the book's preamble, to render a TikZ drawing with
     location: Location | None = None  # where the figure is; not part of the question
 
     def content(self) -> str:
@@ -89,6 +87,7 @@ class JudgeRequest:
             _tag("caption", self.caption),
             _tag("alt", self.alt),
             _tag("shows", "\n".join(self.shows) or None),
+            self._drawn(),
             "</figure>",
             _tag("previous_paragraph", self.previous),
             _tag("introducing_paragraph", self.intro),
@@ -100,14 +99,32 @@ class JudgeRequest:
             parts.append(f"<later_mentions>{mentions}\n</later_mentions>")
         return "\n".join(p for p in parts if p)
 
-    def attachable(self) -> tuple[Image, ...]:
-        found = []
-        for path in self.images:
-            media = mimetypes.guess_type(path.name)[0]
-            data = read_image(path) if media in ATTACHABLE else None
-            if media is not None and data is not None:  # else judged from its caption alone
-                found.append(Image(media, data))
-        return tuple(found)
+    @property
+    def drawn_text(self) -> str | None:
+        """The diagram's labels, one per line, within a size bound: a picture with hundreds of
+        numbered cells must not crowd out the paragraph being judged."""
+        if not self.drawn:
+            return None
+        kept: list[str] = []
+        size = 0
+        for text in self.drawn:
+            size += len(text) + 1
+            if size > MAX_DRAWN_CHARS:
+                kept.append(f"(and {len(self.drawn) - len(kept)} more)")
+                break
+            kept.append(text)
+        return "\n".join(kept)
+
+    @property
+    def drawn_from(self) -> tuple[tuple[Path, ...], Drawing | None, TikzSetup]:
+        """What the figure's images are made from, as reviewer.draw.Pictures takes it."""
+        return self.images, self.drawing, self.tikz
+
+    def _drawn(self) -> str:
+        text = self.drawn_text
+        if text is None or self.drawing is None:
+            return ""
+        return f'<drawn_text from="{self.drawing.language}">{text}</drawn_text>'
 
 
 def _tag(name: str, value: str | None) -> str:
@@ -117,7 +134,11 @@ def _tag(name: str, value: str | None) -> str:
 def build_request(pairing: Pairing, chapter: str | None, root: Path | None) -> JudgeRequest:
     figure = pairing.figure
     shows = figure.images or tuple(figure.code_head)
-    if figure.code_kind and not figure.images:
+    drawing = figure.drawing if figure.drawing and not figure.images else None
+    drawn = drawn_text(drawing) if drawing is not None else ()
+    if drawing is not None and drawn:
+        shows = (f"({drawing.language} diagram; the text it draws is in drawn_text)",)
+    elif figure.code_kind and not figure.images:
         shows = (f"({figure.code_kind} code, first lines)", *shows)
     mentions: list[str] = []
     for ref in pairing.mentions:
@@ -138,6 +159,9 @@ def build_request(pairing: Pairing, chapter: str | None, root: Path | None) -> J
         positional=pairing.positional,
         parent=figure.parent,
         location=figure.location,
+        drawing=drawing,
+        drawn=drawn,
+        tikz=tikz_setup(root) if drawing and drawing.language == "tikz" else NO_SETUP,
         images=tuple(
             path
             for src in figure.images

@@ -52,6 +52,7 @@ def check_rewrite(
     figure_id: str | None,
     caption: str | None = None,
     alt: str | None = None,
+    drawn: str | None = None,
 ) -> tuple[str, ...]:
     """Problems with a rewrite of `original` (the paragraph's Markdown source); empty when it is
     safe to suggest. `figure_id` is the figure the paragraph introduces, None if unlabeled."""
@@ -69,7 +70,7 @@ def check_rewrite(
         *(issue.shown for issue in _unmatched(after.issues, before.issues)),
         *_kept(before.items, after.items, target),
         *_forms(before, after),
-        *_numbers(before, after, caption, alt),
+        *_numbers(before, after, {"caption": caption, "alt text": alt, "figure's labels": drawn}),
     )
 
 
@@ -145,11 +146,12 @@ def _forms(before: Scan, after: Scan) -> list[str]:
     return problems
 
 
-def _numbers(before: Scan, after: Scan, caption: str | None, alt: str | None) -> list[str]:
+def _numbers(before: Scan, after: Scan, figure: dict[str, str | None]) -> list[str]:
     # A number in the paragraph's own math or code is stated there, so prose may repeat it;
-    # one inside a key, id or URL is a name, so it may not.
-    sources = [before] + [scan_text(text) for text in (caption, alt) if text]
+    # one inside a key, id or URL is a name, so it may not. The figure's own texts (caption,
+    # alt text, a diagram's labels) state numbers a reader can check against it.
+    sources = [before] + [scan_text(text) for text in figure.values() if text]
     known = [number_text(scan) for scan in sources] + [" ".join(scan.formulas) for scan in sources]
-    named = [name for name, text in (("caption", caption), ("alt text", alt)) if text]
+    named = [name for name, text in figure.items() if text]
     where = " or ".join(", ".join(["the paragraph", *named]).rsplit(", ", 1))
     return number_problems(known, number_text(after), where)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
+from reviewer.draw.pictures import Pictures
 from reviewer.judge.cache import AnswerCache
 from reviewer.judge.health import Waits
 from reviewer.judge.llm import Answered, Judge, JudgeFailed, JudgeStopped, Settings, Spent
@@ -47,6 +48,7 @@ class Stage:
     describe: str
     prompts: Prompts
     cache: AnswerCache | None = None
+    pictures: Pictures | None = None  # None when no images are sent (vision off)
 
     def close(self) -> None:
         if self.cache is not None:
@@ -230,13 +232,14 @@ def judgment_from(answered: Answered, request: JudgeRequest, judge: Judge) -> Ju
 
         def check() -> tuple[str, ...]:
             # A proposed introduction is checked as an edit of an empty paragraph: it may
-            # cite the figure and use the caption's and alt text's numbers, nothing more.
+            # cite the figure and use the numbers the figure states, nothing more.
             return check_rewrite(
                 request.intro or "",
                 text,
                 figure_id=request.figure_id,
                 caption=request.caption,
                 alt=request.alt,
+                drawn=request.drawn_text,
             )
 
         problems = judge.problems(request, text, check)
@@ -267,21 +270,24 @@ class Estimate:
     prompt_tokens: int
     max_output_tokens: int
     cost_usd: float | None
-    images: int = 0  # images that would be attached; their tokens are not counted
+    images: int = 0  # images that would be attached
+    image_tokens: int = 0  # their part of prompt_tokens
 
 
 def estimate_all(
-    requests: Sequence[JudgeRequest], judge: Judge, budget: Budget, vision: bool = False
+    requests: Sequence[JudgeRequest], judge: Judge, budget: Budget, pictures: Pictures | None
 ) -> Estimate:
     no_intro = sum(r.intro is None for r in requests)
-    hits = prompt = send = images = 0
+    hits = prompt = send = images = image_tokens = 0
     for request in requests:
         if judge.cached(request) is not None:
             hits += 1
             continue
         send += 1
         prompt += judge.estimate(request)
-        images += len(request.attachable()) if vision else 0
+        attached = () if pictures is None else pictures.of(*request.drawn_from).images
+        images += len(attached)
+        image_tokens += sum(image.tokens for image in attached)
     output = send * budget.max_tokens
     cost = budget.price.cost(prompt, output) if budget.price else None
-    return Estimate(len(requests), no_intro, hits, send, prompt, output, cost, images)
+    return Estimate(len(requests), no_intro, hits, send, prompt, output, cost, images, image_tokens)

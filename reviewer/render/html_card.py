@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+from reviewer.extract.diagrams import drawn_text
 from reviewer.model import FigureAudit, Finding, FindingStatus, Judgment
 from reviewer.project.images import image_path, read_image, readable_image
 from reviewer.render.labels import QUIET
 
+MAX_DRAWN_SHOWN = 60  # labels on a card; the JSON audit has them all
 _MIME = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
@@ -95,7 +97,10 @@ def _shows(item: FigureAudit, media: Media) -> str:
     caption = figure.caption.text if figure.caption and figure.caption.text else None
     label = alt or caption or f"Figure {figure.id or ''}; the source gives no alt text"
     parts = [_image(src, figure.location.path, label, media) for src in figure.images]
-    if not parts and figure.code_head:
+    drawn = drawn_text(figure.drawing) if figure.drawing else ()
+    if not parts and figure.drawing and drawn:
+        parts.append(_drawn(figure.drawing.language, drawn))
+    elif not parts and figure.code_head:
         parts.append(_excerpt(figure.code_kind, figure.code_head))
     if not parts:
         parts.append('<p class="missing">Nothing to show: the figure is drawn elsewhere.</p>')
@@ -119,6 +124,16 @@ def _image(src: str, chapter: str, label: str, media: Media) -> str:
         f'<figure><img src="{escape(media.source(path))}" alt="{escape(label)}" loading="lazy">'
         f"<figcaption><code>{shown}</code></figcaption></figure>"
     )
+
+
+def _drawn(language: str, drawn: tuple[str, ...]) -> str:
+    """The text a diagram draws, as the judge is told it."""
+    shown = drawn[:MAX_DRAWN_SHOWN]
+    more = len(drawn) - len(shown)
+    items = "".join(f"<li>{escape(text)}</li>" for text in shown)
+    tail = f'<p class="missing">and {more} more</p>' if more else ""
+    head = f"Text the {escape(language)} diagram draws, read from its source"
+    return f'<p class="missing">{head}:</p><ul class="drawn">{items}</ul>{tail}'
 
 
 def _excerpt(kind: str | None, lines: tuple[str, ...]) -> str:

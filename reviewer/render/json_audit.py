@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from reviewer import __version__
+from reviewer.extract.diagrams import drawn_text
 from reviewer.model import (
     CrossReference,
     FigureAudit,
@@ -126,6 +127,7 @@ def _figure(item: FigureAudit) -> dict[str, Any]:
             "images": list(figure.images),
             "code_kind": figure.code_kind,
             "code_head": list(figure.code_head),
+            "drawn_text": list(drawn_text(figure.drawing)) if figure.drawing else None,
         },
         "intro": _intro(pairing.intro, pairing.positional),
         "mentions": [{"path": m.location.path, "line": m.location.line} for m in pairing.mentions],
