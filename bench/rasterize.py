@@ -6,7 +6,7 @@ Each candidate runs in its own subprocess per check (a native abort then costs o
 the run): median ms of 1024-px renders, peak RSS growth over a bare interpreter (ru_maxrss:
 tracemalloc misses native memory), whether text is drawn, and what it does with hostile
 SVGs: an <image> naming a local PNG, an external entity, billion laughs, width="1e8".
-Inputs are written here to a temporary directory; real figures are read from
+Inputs (bench/raster_inputs.py) are written to a temporary directory; real figures are read from
 ../shared/corpus when there are any. Candidates not installed print "not installed".
 
 "ms" is a 1024 x 640 plot, "big ms" a 20,000-mark scatter (1.3 MB); the last line gives each
@@ -21,212 +21,30 @@ import importlib.util
 import io
 import json
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import benchlib  # noqa: F401  (puts the repository root on sys.path)
 from PIL import Image
-
-from tests.pdfs import make_pdf
+from raster_candidates import PDF, SIDE, SVG, Render
+from raster_inputs import (
+    MAGENTA,
+    chart_pdf,
+    chart_pdf_giant,
+    chart_svg,
+    hostile,
+    scatter_pdf,
+    scatter_svg,
+    write_assets,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
-SIDE = 1024
-Render = Callable[[bytes], bytes | None]
-SECRET = "W" * 40  # wide text: drawn, it changes the picture
-MAGENTA = (255, 0, 255)
-
-
-def _mod(name: str) -> Any:
-    return importlib.import_module(name)
-
-
-def _fonts() -> dict[str, Any]:
-    # resvg's default families (Times New Roman, Liberation) are often missing, and then it
-    # draws no text: both resvg bindings get the family the reviewer found installed.
-    fonts: dict[str, Any] = _mod("reviewer.draw.raster")._fonts()
-    return fonts
-
-
-def _resvg_py(data: bytes) -> bytes | None:
-    out: bytes = _mod("resvg_py").svg_to_bytes(
-        svg_string=data.decode(), background="white", width=SIDE, height=SIDE, dpi=96, **_fonts()
-    )
-    return out
-
-
-def _resvg(data: bytes) -> bytes | None:
-    usvg, render = _mod("resvg").usvg, _mod("resvg").render
-    options = usvg.Options.default()
-    options.load_system_fonts()
-    if family := _fonts().get("font_family"):
-        options.font_family = family  # the only family it can set: generic ones stay unset
-    tree = usvg.Tree.from_str(data.decode(), options)
-    width, height = tree.int_size()
-    scale = SIDE / max(width, height)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return bytes(render(tree, (scale, 0, 0, 0, scale, 0), bg_size=size, bg_color=(255,) * 4))
-
-
-def _cairosvg(data: bytes) -> bytes | None:
-    cairosvg = _mod("cairosvg")
-    out: bytes = cairosvg.svg2png(bytestring=data, output_width=SIDE, background_color="white")
-    return out
-
-
-def _vl_convert(data: bytes) -> bytes | None:
-    # Only a zoom factor: the bench SVG is declared 1024 px wide, so 1.0 matches the others.
-    return bytes(_mod("vl_convert").svg_to_png(data.decode(), scale=1.0))
-
-
-def _skia(data: bytes) -> bytes | None:
-    skia = _mod("skia")
-    dom = skia.SVGDOM.MakeFromStream(skia.MemoryStream(data))
-    if dom is None:
-        return None
-    width, height = dom.containerSize().width(), dom.containerSize().height()
-    scale = SIDE / max(width, height)
-    surface = skia.Surface(max(1, round(width * scale)), max(1, round(height * scale)))
-    with surface as canvas:
-        canvas.clear(skia.ColorWHITE)
-        canvas.scale(scale, scale)
-        dom.render(canvas)
-    return bytes(surface.makeImageSnapshot().encodeToData())
-
-
-def _pymupdf(data: bytes, filetype: str) -> bytes | None:
-    pymupdf = _mod("pymupdf")
-    page = pymupdf.open(stream=data, filetype=filetype)[0]
-    scale = SIDE / max(page.rect.width, page.rect.height)
-    out: bytes = page.get_pixmap(matrix=pymupdf.Matrix(scale, scale), alpha=False).tobytes("png")
-    return out
-
-
-def _svglib(data: bytes) -> bytes | None:
-    drawing = _mod("svglib.svglib").svg2rlg(io.BytesIO(data))
-    dpi = 72 * SIDE / max(drawing.width, drawing.height)
-    out: bytes = _mod("reportlab.graphics.renderPM").drawToString(drawing, fmt="PNG", dpi=dpi)
-    return out
-
-
-def _pypdfium2(data: bytes) -> bytes | None:
-    page = _mod("pypdfium2").PdfDocument(data)[0]
-    scale = SIDE / max(page.get_size())
-    return _png(page.render(scale=scale, fill_color=(255,) * 4).to_pil())
-
-
-def _pdf2image(data: bytes) -> bytes | None:
-    if shutil.which("pdftoppm") is None:
-        raise ImportError("pdf2image needs poppler-utils (pdftoppm)")
-    pages = _mod("pdf2image").convert_from_bytes(data, size=SIDE, first_page=1, last_page=1)
-    return _png(pages[0])
-
-
-def _ours(kind: str) -> Render:
-    raster = _mod("reviewer.draw.raster")
-    render: Render = raster.svg_to_png if kind == "svg" else raster.pdf_to_png
-    return render
-
-
-def _png(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
-
-
-# name -> (distribution, module to import, render)
-SVG: dict[str, tuple[str, str, Callable[[], Render]]] = {
-    "resvg-py": ("resvg-py", "resvg_py", lambda: _resvg_py),
-    "resvg": ("resvg", "resvg", lambda: _resvg),
-    "cairosvg": ("cairosvg", "cairosvg", lambda: _cairosvg),
-    "vl-convert": ("vl-convert-python", "vl_convert", lambda: _vl_convert),
-    "skia-python": ("skia-python", "skia", lambda: _skia),
-    "pymupdf": ("pymupdf", "pymupdf", lambda: lambda d: _pymupdf(d, "svg")),
-    "svglib": ("svglib", "svglib", lambda: _svglib),
-    "reviewer": ("reviewer", "reviewer.draw.raster", lambda: _ours("svg")),
-}
-PDF: dict[str, tuple[str, str, Callable[[], Render]]] = {
-    "pypdfium2": ("pypdfium2", "pypdfium2", lambda: _pypdfium2),
-    "pymupdf": ("pymupdf", "pymupdf", lambda: lambda d: _pymupdf(d, "pdf")),
-    "pdf2image": ("pdf2image", "pdf2image", lambda: _pdf2image),
-    "reviewer": ("reviewer", "reviewer.draw.raster", lambda: _ours("pdf")),
-}
-
-
-def chart_svg() -> bytes:
-    """A plot-like figure: axes, 300 marks, a polyline, 20 labels, declared 1024 x 640."""
-    marks = "".join(
-        f'<circle cx="{60 + i * 3}" cy="{100 + (i * 37) % 480}" r="4" fill="#1f77b4"/>'
-        for i in range(300)
-    )
-    line = " ".join(f"{60 + i * 30},{560 - (i * i) % 400}" for i in range(31))
-    labels = "".join(
-        f'<text x="{60 + i * 47}" y="600" font-size="14" font-family="sans-serif">{i}</text>'
-        for i in range(20)
-    )
-    return (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="1024" height="640">'
-        '<path d="M60 20V580H1000" stroke="black" fill="none"/>'
-        f'{marks}<polyline points="{line}" stroke="#d62728" fill="none" stroke-width="2"/>'
-        f'{labels}<text x="400" y="40" font-size="24">Growth by year</text></svg>'
-    ).encode()
-
-
-def scatter_svg() -> bytes:
-    """A dense scatter plot as matplotlib writes one: 20,000 translucent marks, 1.3 MB."""
-    marks = "".join(
-        f'<circle cx="{60 + (i * 7) % 900}" cy="{100 + (i * 37) % 480}" r="3" fill="#1f77b4" '
-        'fill-opacity="0.5"/>'
-        for i in range(20_000)
-    )
-    return (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="1024" height="640">'
-        f'{marks}<text x="400" y="40" font-size="24" font-family="sans-serif">Scatter</text></svg>'
-    ).encode()
-
-
-def hostile(work: Path) -> dict[str, bytes]:
-    """The SVGs that must not reach outside themselves, keyed by check."""
-    png, secret = work / "magenta.png", work / "secret.txt"
-    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="100">{}</svg>'
-    image = '<image href="{}" x="{}" width="100" height="100"/>'
-    hrefs = (png, png.name, png.as_uri())  # absolute, relative to the cwd, file: URL
-    laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
-    found = {
-        "external": svg.format("".join(image.format(h, n * 100) for n, h in enumerate(hrefs))),
-        "xxe": f'<!DOCTYPE svg [<!ENTITY x SYSTEM "{secret.as_uri()}">]>'
-        + svg.format('<text x="5" y="50" font-size="12">A&x;B</text>'),
-        "xxe-clean": svg.format('<text x="5" y="50" font-size="12">AB</text>'),
-        "laughs": f'<!DOCTYPE svg [<!ENTITY l0 "ha">{laughs}]>' + svg.format("<text>&l9;</text>"),
-        "huge": '<svg xmlns="http://www.w3.org/2000/svg" width="100000000" height="50000000" '
-        'viewBox="0 0 200 100"><rect width="100" height="100" fill="red"/></svg>',
-        "text": svg.format('<text x="5" y="60" font-size="40" font-family="sans-serif">L</text>'),
-        # Each translucent group is composited through a canvas-sized layer: CPU, not memory.
-        "layers": svg.format('<g opacity="0.99"><rect width="300" height="100"/></g>' * 300),
-    }
-    return {k: v.encode() for k, v in found.items()}
-
-
-def scatter_pdf() -> bytes:
-    marks = b"".join(
-        b"%d %d 4 4 re f " % (60 + (i * 7) % 480, 100 + (i * 37) % 600) for i in range(20_000)
-    )
-    return make_pdf(b"0.1 0.4 0.8 rg " + marks)
-
-
-def chart_pdf() -> bytes:
-    bars = b"".join(
-        b"0.1 0.4 0.8 rg %d 100 30 %d re f " % (80 + i * 45, 50 + i * 37) for i in range(10)
-    )
-    text = b"BT /F1 28 Tf 72 700 Td (Growth by year) Tj ET BT /F1 12 Tf 72 80 Td (2014 2024) Tj ET"
-    return make_pdf(b"0 0 0 RG 70 600 m 70 90 l 560 90 l S " + bars + b"0 g " + text)
 
 
 def _dark_pixels(png: bytes) -> int:
@@ -303,10 +121,6 @@ def check(kind: str, name: str, what: str, work: Path) -> str:
     if what == "layers":
         return f"{ms / 1000:.1f}s"
     return "rendered" + slow
-
-
-def chart_pdf_giant() -> bytes:
-    return make_pdf(b"0 0 1 rg 0 0 5000000 5000000 re f", box="0 0 10000000 10000000")
 
 
 def child(argv: list[str]) -> int:
@@ -407,8 +221,7 @@ def main(argv: list[str]) -> int:
     runs = 3 if "--quick" in argv else 15
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        Image.new("RGB", (50, 50), MAGENTA).save(work / "magenta.png")
-        (work / "secret.txt").write_text(SECRET, encoding="utf-8")
+        write_assets(work)
         corpus = sum(1 for _ in CORPUS.rglob("*.svg")) + sum(1 for _ in CORPUS.rglob("*.pdf"))
         print(f"{runs} runs per median, {SIDE}-px long side; corpus {CORPUS}: {corpus} SVG/PDF")
         print("rss MB: peak RSS growth of a fresh interpreter importing it and rendering")

@@ -16,6 +16,8 @@ from reviewer.judge.llm import LLMJudge, Settings
 from reviewer.judge.request import MAX_DRAWN_CHARS, load_prompts
 from reviewer.judge.rewrite import check_rewrite
 from reviewer.model import Drawing
+from reviewer.pipeline import judge_requests
+from reviewer.project.plan import plan
 from tests.cliutil import run, write
 from tests.judgeutil import ScriptedChat, request
 
@@ -119,3 +121,24 @@ def test_dry_run_counts_the_image_tokens(
     assert "; 765 of them for 1 attached image)" in seen.out
     blind = run(capsys, *args, "--vision", "off")
     assert "attached image" not in blind.out
+
+
+def test_each_book_lends_its_own_preamble(tmp_path: Path) -> None:
+    """One run over two books: each TikZ picture is drawn with its own book's preamble."""
+    chapters = []
+    for name in ("alpha", "beta"):
+        config = (
+            "project:\n  type: book\nbook:\n  chapters:\n    - ch.qmd\n"
+            f"diagram:\n  engine:\n    tikz:\n      header-includes:\n        - '% {name}'\n"
+        )
+        write(tmp_path / name / "_quarto.yml", config)
+        chapters.append(
+            write(
+                tmp_path / name / "ch.qmd",
+                "# Posts\n\nAs @fig-post shows, the latch is on top.\n\n"
+                '::: {#fig-post fig-cap="A post."}\n```{.tikz}\n\\node {latch};\n```\n:::\n',
+            )
+        )
+    requests = judge_requests(plan(chapters))
+    assert [r.tikz.preamble for r in requests] == [("% alpha",), ("% beta",)]
+    assert [r.drawn for r in requests] == [("latch",), ("latch",)]

@@ -14,6 +14,7 @@ from pathlib import Path
 from reviewer.errors import ReviewerError
 from reviewer.extract.diagrams import drawn_text
 from reviewer.model import Drawing, Location, Pairing, RichText
+from reviewer.project.book import find_project_root
 from reviewer.project.diagrams import NO_SETUP, TikzSetup, tikz_setup
 from reviewer.project.images import readable_image
 
@@ -161,13 +162,20 @@ def build_request(pairing: Pairing, chapter: str | None, root: Path | None) -> J
         location=figure.location,
         drawing=drawing,
         drawn=drawn,
-        tikz=tikz_setup(root) if drawing and drawing.language == "tikz" else NO_SETUP,
+        tikz=_tikz_setup(figure.location.path, drawing),
         images=tuple(
             path
             for src in figure.images
             if (path := readable_image(src, figure.location.path, root)) is not None
         ),
     )
+
+
+def _tikz_setup(chapter: str, drawing: Drawing | None) -> TikzSetup:
+    """The preamble of the book the chapter is in: a run over several books has no one root."""
+    if drawing is None or drawing.language != "tikz":
+        return NO_SETUP
+    return tikz_setup(find_project_root(Path(chapter)))
 
 
 def _plain(value: RichText | None) -> str | None:
