@@ -37,6 +37,7 @@ from reviewer.project.settings import CheckSettings
 from reviewer.rules import finding
 
 if TYPE_CHECKING:  # the judge stage is imported only when a run judges
+    from reviewer.draw.pictures import Pictures
     from reviewer.judge.request import JudgeRequest
     from reviewer.judge.stage import Estimate, Stage, StageProgress, Tally
 
@@ -50,6 +51,7 @@ def review(
     progress: Progress | None = None,
     judge_progress: StageProgress | None = None,
     known: Baseline | None = None,
+    draw_progress: Progress | None = None,
 ) -> Report:
     """Every stage of a review, in order. The gate is applied here and only here: the rules
     chosen, source comments and, with `known`, the baseline."""
@@ -62,6 +64,7 @@ def review(
         from reviewer.judge.stage import judge_all
 
         requests = _requests(extractions, pairings, target)
+        draw(requests, judging.pictures, draw_progress)
         asked, tally = judge_all(requests, judging.judge, judging.budget, judge_progress)
         judgments = _with_bare(pairings, asked)
         usage, note, error = tally.usage(), _note(judging, judgments, tally), tally.fatal
@@ -187,12 +190,35 @@ def judge_requests(target: Plan, progress: Progress | None = None) -> list[Judge
     return _requests(read.extractions, read.pairings, target)
 
 
-def dry_run(target: Plan, stage: Stage, progress: Progress | None = None) -> Estimate:
-    """What judging would send and cost, without calling anything."""
+def dry_run(
+    target: Plan,
+    stage: Stage,
+    progress: Progress | None = None,
+    draw_progress: Progress | None = None,
+) -> Estimate:
+    """What judging would send and cost, without calling anything (diagrams are drawn: their
+    images are part of what would be sent)."""
     from reviewer.judge.stage import estimate_all
 
     requests = judge_requests(target, progress)
+    draw(requests, stage.pictures, draw_progress)
     return estimate_all(requests, stage.judge, stage.budget, stage.pictures)
+
+
+def draw(
+    requests: list[JudgeRequest], pictures: Pictures | None, progress: Progress | None
+) -> None:
+    """Draw the diagrams before judging starts, so that a wait of seconds per TeX picture says
+    what it is for; later asks for the same picture are answered from memory."""
+    if pictures is None:
+        return
+    diagrams = [r for r in requests if r.drawing is not None]
+    for n, request in enumerate(diagrams, start=1):
+        if progress is not None and request.drawing is not None:
+            progress(
+                n, len(diagrams), f"{request.figure_id or 'a figure'} ({request.drawing.language})"
+            )
+        pictures.of(*request.drawn_from)
 
 
 def _note(stage: Stage, judgments: list[Judgment], tally: Tally) -> str:

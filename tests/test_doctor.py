@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from reviewer.draw.tools import Tools
+from reviewer.judge.doctor import renderers
 from tests.cliutil import run
 from tests.fake_openai import CHAT_PATH, FakeOpenAI
 from tests.fake_replies import form_of
@@ -53,3 +55,15 @@ def test_doctor_on_an_endpoint_that_does_not_answer_exits_2(capsys: Cap) -> None
 def test_doctor_without_an_endpoint_says_how_to_give_one(capsys: Cap) -> None:
     result = run(capsys, "doctor")
     assert result.code == 2 and "set OPENAI_API_KEY, or give --base-url" in result.err
+
+
+def test_doctor_says_which_diagrams_can_be_drawn() -> None:
+    none = renderers(Tools())
+    assert none.said == (
+        "none installed; no Graphviz dot, Mermaid mmdc, TeX: those diagrams go as their drawn text"
+    )
+    some = renderers(Tools(dot="/usr/bin/dot", tex=(("lualatex", "/usr/bin/lualatex"),)))
+    assert some.said == (
+        "drawn by Graphviz dot, TeX lualatex; "
+        "no Mermaid mmdc: those diagrams go as their drawn text"
+    )

@@ -4,6 +4,7 @@ and --dry-run, and the figure's own numbers allowed in a rewrite."""
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -142,3 +143,23 @@ def test_each_book_lends_its_own_preamble(tmp_path: Path) -> None:
     requests = judge_requests(plan(chapters))
     assert [r.tikz.preamble for r in requests] == [("% alpha",), ("% beta",)]
     assert [r.drawn for r in requests] == [("latch",), ("latch",)]
+
+
+def test_the_run_says_it_is_drawing_and_counts_the_drawing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    Path(_svg_dot(tools, "#c00")).rename(tools / "dot")
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+    chapter = write(
+        tmp_path / "ch.qmd",
+        "# Routes\n\nAs @fig-routes shows, the van starts at the depot.\n\n"
+        '```{dot}\n//| label: fig-routes\n//| fig-cap: "Routes."\ndigraph { depot -> a }\n```\n',
+    )
+    args = [str(chapter), "--dry-run", "--base-url", "http://127.0.0.1:9/v1", "--no-cache"]
+    seen = run(capsys, *args, "--vision", "on")
+    assert seen.code == 0, seen.err
+    assert "review: drawing 1 diagram for the model" in seen.err
+    assert "; 765 of them for 1 attached image)" in seen.out
+    assert "drawing" not in run(capsys, *args, "--vision", "on", "--quiet").err

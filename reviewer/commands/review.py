@@ -72,11 +72,14 @@ def _review(
 ) -> Report:
     reading = None if quiet else terminal.reading
     progress = None if quiet else terminal.Judging()
-    return review(target, config.checks, judging, reading, progress, known)
+    drawing = None if quiet else terminal.drawing
+    return review(target, config.checks, judging, reading, progress, known, drawing)
 
 
 def _dry_run(target: Plan, stage: Stage, config: Config, quiet: bool) -> int:
-    estimate = dry_run(target, stage, None if quiet else terminal.reading)
+    estimate = dry_run(
+        target, stage, None if quiet else terminal.reading, None if quiet else terminal.drawing
+    )
     typer.echo(terminal.dry_run(estimate, config.model, PRICES_DATE), nl=False)
     _tell_drawings(stage, quiet)
     return 0

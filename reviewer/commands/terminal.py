@@ -35,6 +35,16 @@ def reading(n: int, total: int, name: str) -> None:
         sys.stderr.flush()
 
 
+def drawing(n: int, total: int, name: str) -> None:
+    """Diagrams drawn for the model: a TeX picture takes a second or two, a cached one none."""
+    if _live():
+        end = "\n" if n == total else ""
+        sys.stderr.write(f"\r\033[Kdrawing diagrams [{n}/{total}] {name}{end}")
+        sys.stderr.flush()
+    elif n == 1:
+        sys.stderr.write(f"review: drawing {_plural(total, 'diagram')} for the model\n")
+
+
 class Judging:
     """A one-line progress bar for the LLM stage: done, cache hits, failures, tokens, cost, ETA.
     Without a terminal it prints a line every tenth of the way, so logs show progress too."""

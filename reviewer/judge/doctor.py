@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
+from reviewer.draw.tools import Tools
 from reviewer.judge.chat import (
     ChatCall,
     ChatError,
@@ -71,7 +72,19 @@ def diagnose(config: Config, chat: OpenAIChat, asker: LLMJudge, memory: FormMemo
         memory.put(memory_key(config.endpoint_url, config.model), form)
         checks.append(_images(chat, config.model))
     checks += [_limits(reply.limits if reply else Limits(), config), _batches(chat)]
-    return checks
+    return [*checks, renderers(Tools.found())]
+
+
+def renderers(tools: Tools) -> Check:
+    """Which diagrams can go to the model as images on this machine, and which as text."""
+    tex: dict[str, str | None] = {f"TeX {name}": path for name, path in tools.tex}
+    found = {"Graphviz dot": tools.dot, "Mermaid mmdc": tools.mmdc, **(tex or {"TeX": None})}
+    here = [name for name, path in found.items() if path]
+    missing = [name for name, path in found.items() if not path]
+    said = f"drawn by {', '.join(here)}" if here else "none installed"
+    if missing:
+        said += f"; no {', '.join(missing)}: those diagrams go as their drawn text"
+    return Check("diagram renderers", True, said)
 
 
 def _models(chat: OpenAIChat, model: str) -> Check:
