@@ -21,7 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reviewer.judge", "reviewer.render"),
     ("reviewer.gate",),
     ("reviewer.pipeline",),
-    ("reviewer.batch", "reviewer.evaluate"),
+    ("reviewer.batch", "reviewer.evaluate", "reviewer.fix"),
     ("reviewer.commands",),
     ("reviewer.cli",),
     ("reviewer.__main__",),

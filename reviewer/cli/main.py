@@ -43,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: list[str]) -> int:
     """Route the first word to its command and run it: `review PATH` is read into a review
     run (reviewer.commands.review) and run outside typer; the others run inside it."""
+    if args[:1] == ["fix"]:
+        from reviewer.cli import fix
+
+        return fix.main(args[1:])
     if args[:1] in (["batch"], ["eval"]) or (args and args[0] in tools.NAMES):
         app, args, prog = _route(args)
         result = typer.main.get_command(app).main(args=args, prog_name=prog, standalone_mode=False)

@@ -41,7 +41,9 @@ Other commands: `review rules` lists every finding code; `review explain CODE` e
 (a name works too: `review explain missing-alt`);
 `review cache stats` shows where the answer cache is and its size; `review cache clear`
 empties it; `review baseline write PATH` records today's findings, so that
-`review PATH --baseline review-baseline.json` fails only on new ones. A comment
+`review PATH --baseline review-baseline.json` fails only on new ones; `review fix PATH`
+turns the judged rewrites into a diff, or walks them (--interactive) and writes them
+(--apply). A comment
 `<!-- review: ignore FIG003 -->` before a figure or paragraph suppresses a finding there
 (`review: off` ... `review: on` a range, `review: ignore-file` a whole file).
 `review batch BOOK` judges a whole book through the Batch API; `review eval GOLD.jsonl`

@@ -60,7 +60,7 @@ app.add_typer(
 )
 NAMES = ("rules", "explain", "cache", "baseline", "doctor")
 # Every first word `review` takes as a command; cli.main routes batch and eval itself.
-COMMANDS = (*NAMES, "batch", "eval")
+COMMANDS = (*NAMES, "batch", "eval", "fix")
 BASELINE_FILE = "review-baseline.json"
 _GROUPS = {"cache": _cache_app, "baseline": _baseline_app}
 
