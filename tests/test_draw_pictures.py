@@ -291,3 +291,18 @@ def test_real_tex_cannot_read_a_file_outside_its_folder(tmp_path: Path) -> None:
     attached = Pictures(tools).of((), Drawing("tikz", source), TikzSetup((r"\usepackage{tikz}",)))
     assert attached.images == ()  # kpathsea's paranoid mode refuses the absolute path
     assert attached.not_drawn is not None and "failed" in attached.not_drawn
+
+
+def test_real_mermaid_cli_draws_the_diagram(monkeypatch: pytest.MonkeyPatch) -> None:
+    if shutil.which("mmdc") is None:
+        # Not in CI: mermaid-cli is an npm package that drives a headless Chrome.
+        pytest.skip("Mermaid's mmdc is not installed (npm install -g @mermaid-js/mermaid-cli)")
+    chromium = shutil.which("chromium")
+    if chromium and not os.environ.get("PUPPETEER_EXECUTABLE_PATH"):
+        monkeypatch.setenv("PUPPETEER_EXECUTABLE_PATH", chromium)  # no browser of its own
+    diagram = Drawing("mermaid", "flowchart LR\n  U[Unlock at dock] --> R[Ride]\n")
+    attached = Pictures(Tools.found()).of((), diagram)
+    assert len(attached.images) == 1, attached.not_drawn
+    picture = PILImage.open(io.BytesIO(attached.images[0].data)).convert("L")
+    darkest, lightest = picture.getextrema()
+    assert isinstance(darkest, int) and darkest < 128 and lightest == 255

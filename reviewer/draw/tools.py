@@ -9,6 +9,7 @@ an exception: the figure is then judged from its drawn text."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from reviewer.project.diagrams import TikzSetup
 TIMEOUT_S = 60.0
 MAX_OUTPUT_BYTES = 20 * 1024 * 1024
 TEX_ORDER = ("lualatex", "pdflatex", "xelatex")
+PUPPETEER_CONFIG = "puppeteer.json"
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,8 @@ class Tools:
         if language == "mermaid" and self.mmdc:
             # mmdc draws labels as HTML in its SVG, which no SVG rasterizer reads: ask for PNG.
             command = [self.mmdc, "-q", "-i", "in.mmd", "-o", "out.png", "-b", "white"]
-            return _run([*command, "-w", "1024"], source, "in.mmd", _png)
+            command += ["-w", "1024", "-p", PUPPETEER_CONFIG]
+            return _run(command, source, "in.mmd", _png)
         tex = self.tex_for(setup) if language == "tikz" else None
         if tex is not None:
             command = [tex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape"]
@@ -96,6 +99,7 @@ def _run(command: list[str], text: str, name: str, read: Callable[[Path], Render
     with tempfile.TemporaryDirectory(prefix="reviewer-draw-") as scratch:
         folder = Path(scratch)
         (folder / name).write_text(text, encoding="utf-8")
+        (folder / PUPPETEER_CONFIG).write_text(_puppeteer(), encoding="utf-8")
         try:
             done = subprocess.run(
                 command,
@@ -115,12 +119,27 @@ def _run(command: list[str], text: str, name: str, read: Callable[[Path], Render
         return read(folder)
 
 
+def _puppeteer() -> str:
+    """mmdc's browser: the one PUPPETEER_EXECUTABLE_PATH names, else puppeteer's own; as root,
+    Chrome starts only without its sandbox (the page is the diagram, drawn from a file)."""
+    config: dict[str, object] = {"args": ["--no-sandbox"]} if os.geteuid() == 0 else {}
+    if os.environ.get("PUPPETEER_EXECUTABLE_PATH"):
+        config["executablePath"] = os.environ["PUPPETEER_EXECUTABLE_PATH"]
+    return json.dumps(config)
+
+
 def _environment(folder: Path) -> dict[str, str]:
     keep = ("PATH", "LANG", "LC_ALL", "TEXMFHOME", "TEXMFVAR", "TEXMFCONFIG", "TEXINPUTS")
-    env = {k: v for k, v in os.environ.items() if k in keep}
+    env = {k: v for k, v in os.environ.items() if k in keep or k.startswith("PUPPETEER_")}
+    # puppeteer keeps its browser under ~/.cache/puppeteer: mmdc finds it there.
+    env["PUPPETEER_CACHE_DIR"] = env.get("PUPPETEER_CACHE_DIR") or _puppeteer_cache()
     # kpathsea: no reading or writing of dot files or files outside this folder's tree.
     env.update(openin_any="p", openout_any="p", HOME=str(folder), TMPDIR=str(folder))
     return env
+
+
+def _puppeteer_cache() -> str:
+    return str(Path(os.environ.get("HOME") or Path.home()) / ".cache" / "puppeteer")
 
 
 def _last_line(output: bytes) -> str:
