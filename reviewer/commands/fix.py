@@ -61,7 +61,7 @@ def run(paths: Sequence[Path], options: ReviewOptions, fix: FixOptions) -> int:
 def _summary(fixes: Fixes, applied: bool) -> None:
     done = "applied" if applied else "in the diff"
     count = len(fixes.edits)
-    files = len([path for path, found in fixes.changed() if found])
+    files = len(list(fixes.changed()))
     rewrites = f"{count} rewrite{'s' * (count != 1)}"
     typer.echo(f"review fix: {rewrites} {done} ({files} file{'s' * (files != 1)})", err=True)
     fine = [s for s in fixes.skipped if s.reason == EXPLAINS_ALREADY]

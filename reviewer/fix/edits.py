@@ -9,6 +9,7 @@ import hashlib
 from dataclasses import dataclass
 
 from reviewer.extract.diagrams import drawn_text
+from reviewer.judge.rewrite import check_rewrite
 from reviewer.model import FigureAudit, Report, Verdict
 
 
@@ -38,6 +39,18 @@ class Edit:
     alt: str | None = None
     drawn: str | None = None
     insert: bool = False
+
+    def problems(self, original: str, rewrite: str | None = None) -> tuple[str, ...]:
+        """The rewrite checks on this edit's text (or `rewrite`, as the author changed it),
+        as an edit of `original`: the same checks a judged rewrite passed."""
+        return check_rewrite(
+            original,
+            self.new if rewrite is None else rewrite,
+            figure_id=self.figure,
+            caption=self.caption,
+            alt=self.alt,
+            drawn=self.drawn,
+        )
 
     @property
     def judged_hash(self) -> str:

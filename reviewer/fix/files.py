@@ -36,11 +36,23 @@ class Fixes:
 
 
 def place_all(edits: list[Edit], skipped: list[Skip], root: Path) -> Fixes:
-    fixes = Fixes(skipped=list(skipped))
+    sources: dict[str, Source] = {}
     for edit in edits:
-        source = fixes.sources.get(edit.path) or _source(edit.path, root)
-        fixes.sources[edit.path] = source
-        found = place(edit, source)
+        if edit.path not in sources:
+            sources[edit.path] = _source(edit.path, root)
+    return _placed(Fixes(sources, {}, list(skipped)), edits)
+
+
+def only(fixes: Fixes, accepted: list[Edit]) -> Fixes:
+    """The same fixes, with only the accepted edits (as the author may have changed them)."""
+    return _placed(Fixes(fixes.sources, {}, list(fixes.skipped)), accepted)
+
+
+def _placed(fixes: Fixes, edits: list[Edit]) -> Fixes:
+    """Each edit placed in its file as it is now, or skipped with the reason; in line order,
+    an edit overlapping one already placed is left out."""
+    for edit in edits:
+        found = place(edit, fixes.sources[edit.path])
         if isinstance(found, Skip):
             fixes.skipped.append(found)
         else:
@@ -49,18 +61,6 @@ def place_all(edits: list[Edit], skipped: list[Skip], root: Path) -> Fixes:
         fixes.placed[path], overlapping = without_overlaps(candidates)
         fixes.skipped += overlapping
     return fixes
-
-
-def only(fixes: Fixes, accepted: list[Edit]) -> Fixes:
-    """The same fixes, with only the accepted edits (as the author may have changed them)."""
-    chosen = Fixes(fixes.sources, {}, list(fixes.skipped))
-    for edit in accepted:
-        found = place(edit, fixes.sources[edit.path])
-        if isinstance(found, Skip):
-            chosen.skipped.append(found)
-        else:
-            chosen.placed.setdefault(edit.path, []).append(found)
-    return chosen
 
 
 def _source(path: str, root: Path) -> Source:

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from reviewer.fix.edits import Edit
-from reviewer.judge.rewrite import check_rewrite
 
 Ask = Callable[[str], str | None]  # the prompt shown; the line typed, None at end of input
 Say = Callable[[str], None]
@@ -61,17 +60,11 @@ def _edited(edit: Edit, say: Say, edit_text: Editor) -> Edit | None:
     if text is None or not text.strip():
         say("(nothing saved; the rewrite is as it was)")
         return None
-    problems = () if edit.insert else _problems(edit, text)
+    problems = edit.problems(edit.old, text)  # an introduction: an edit of nothing
     if problems:
         say("the edited text was not taken: it " + "; ".join(problems))
         return None
     return replace(edit, new=text.strip())
-
-
-def _problems(edit: Edit, text: str) -> tuple[str, ...]:
-    return check_rewrite(
-        edit.old, text, figure_id=edit.figure, caption=edit.caption, alt=edit.alt, drawn=edit.drawn
-    )
 
 
 def show(edit: Edit, n: int, total: int) -> str:

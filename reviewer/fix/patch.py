@@ -13,7 +13,6 @@ from pathlib import Path
 from reviewer.errors import ReviewerError
 from reviewer.files.read import read_capped
 from reviewer.fix.edits import Edit, Skip, text_hash
-from reviewer.judge.rewrite import check_rewrite
 
 CONTEXT = 3  # lines of context around each hunk, as git diff gives
 _NO_NEWLINE = "\\ No newline at end of file\n"
@@ -54,14 +53,7 @@ def place(edit: Edit, source: Source) -> Placed | Skip:
     block = "" if edit.insert else "".join(lines[edit.line - 1 : edit.end_line])
     if text_hash(block) != edit.judged_hash:
         return Skip(edit.path, edit.line, edit.figure, _CHANGED)
-    problems = check_rewrite(
-        block.strip(),
-        edit.new,
-        figure_id=edit.figure,
-        caption=edit.caption,
-        alt=edit.alt,
-        drawn=edit.drawn,
-    )
+    problems = edit.problems(block.strip())
     if problems:
         return Skip(edit.path, edit.line, edit.figure, f"its rewrite {'; '.join(problems)}")
     if edit.insert:
