@@ -26,6 +26,7 @@ from pathlib import Path
 
 from reviewer.draw.pictures import ATTACHABLE, Image, Pictures
 from reviewer.draw.tools import Tools
+from reviewer.extract.figures import CODE_HEAD_LINES
 from reviewer.judge.chat import ChatCall, ChatReply
 from reviewer.judge.llm import LLMJudge, Settings
 from reviewer.judge.request import JudgeRequest, load_prompts
@@ -34,7 +35,6 @@ from reviewer.project.images import read_image
 from reviewer.project.plan import plan
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE_HEAD_LINES = 8  # as reviewer.extract.figures cut a diagram's code before
 
 
 class _Unused:

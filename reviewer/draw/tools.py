@@ -65,17 +65,17 @@ class Tools:
 
     def render(self, language: str, source: str, setup: TikzSetup) -> Rendered:
         if language == "dot" and self.dot:
-            return _run([self.dot, "-Tsvg", "-o", "out.svg", "in.gv"], source, "in.gv", _svg)
+            return _run([self.dot, "-Tsvg", "-o", "out.svg", "in.gv"], {"in.gv": source}, _svg)
         if language == "mermaid" and self.mmdc:
             # mmdc draws labels as HTML in its SVG, which no SVG rasterizer reads: ask for PNG.
             command = [self.mmdc, "-q", "-i", "in.mmd", "-o", "out.png", "-b", "white"]
             command += ["-w", "1024", "-p", PUPPETEER_CONFIG]
-            return _run(command, source, "in.mmd", _png)
+            return _run(command, {"in.mmd": source, PUPPETEER_CONFIG: _puppeteer()}, _png)
         tex = self.tex_for(setup) if language == "tikz" else None
         if tex is not None:
             command = [tex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape"]
             document = standalone(source, setup.preamble)
-            return _run([*command, "in.tex"], document, "in.tex", _pdf)
+            return _run([*command, "in.tex"], {"in.tex": document}, _pdf)
         return Rendered(None, f"no {_TOOL_NAMES.get(language, language)} installed")
 
 
@@ -94,12 +94,12 @@ def standalone(source: str, preamble: tuple[str, ...]) -> str:
     )
 
 
-def _run(command: list[str], text: str, name: str, read: Callable[[Path], Rendered]) -> Rendered:
+def _run(command: list[str], inputs: dict[str, str], read: Callable[[Path], Rendered]) -> Rendered:
     tool = Path(command[0]).name
     with tempfile.TemporaryDirectory(prefix="reviewer-draw-") as scratch:
         folder = Path(scratch)
-        (folder / name).write_text(text, encoding="utf-8")
-        (folder / PUPPETEER_CONFIG).write_text(_puppeteer(), encoding="utf-8")
+        for name, text in inputs.items():
+            (folder / name).write_text(text, encoding="utf-8")
         try:
             done = subprocess.run(
                 command,
