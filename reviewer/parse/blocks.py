@@ -3,12 +3,14 @@
 markdown-it follows CommonMark; pandoc's Markdown, which Quarto uses, differs where it matters
 to us: a paragraph runs on across a following heading, block quote, list or div line, and only
 a backtick fence (or, inside a div, its closing fence) interrupts it. Fenced divs nest with any
-number of colons and their content is Markdown (`divs.py`). Only block-level parsing runs here;
-inline parsing is left to the few blocks that need it (`inline.py`)."""
+number of colons and their content is Markdown (`divs.py`). Grid, simple and multiline tables
+are found as pandoc finds them (`tables.py`). Only block-level parsing runs here; inline
+parsing is left to the few blocks that need it (`inline.py`)."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import fence as _md_fence
@@ -16,6 +18,7 @@ from markdown_it.rules_block import heading as _md_heading
 from markdown_it.rules_block import hr as _md_hr
 from markdown_it.rules_block import html_block as _md_html
 from markdown_it.rules_block import list_block as _md_list
+from markdown_it.rules_block import table as _md_table
 from markdown_it.rules_block.state_block import StateBlock
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -24,6 +27,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from reviewer.parse import dispatch, nesting
 from reviewer.parse.blockstate import DIV_DEPTH, LIST_DEPTH, line_text, problem
 from reviewer.parse.divs import div_close, fenced_div, is_div_closer
+from reviewer.parse.tables import dash_table, grid_table
 
 
 def build_block_parser() -> MarkdownIt:
@@ -36,10 +40,15 @@ def build_block_parser() -> MarkdownIt:
     deflist_plugin(md)
     md.core.ruler.disable(["inline", "text_join"])
     ruler = md.block.ruler
+    ruler.at("table", _pipe_table, {"alt": ["paragraph", "reference"]})
+    _before_a_table_no_definition(ruler)
     ruler.before("table", "div_close", div_close, {"alt": ["blockquote"]})
     ruler.before("table", "comment_lead", _comment_lead)
     ruler.before("table", "fenced_div", fenced_div)
     ruler.before("table", "raw_tex", _raw_tex_env)
+    # Pandoc's other tables (tables.py); like its pipe tables they interrupt no paragraph.
+    ruler.before("table", "grid_table", grid_table)
+    ruler.before("hr", "dash_table", dash_table)
     ruler.before("html_block", "html_div_line", _html_div_line)
     ruler.at("fence", _fence, {"alt": ["reference", "blockquote", "list"]})
     ruler.at("list", _list, {"alt": ["reference"]})
@@ -120,6 +129,52 @@ def _push_inline(
     token.map = span
     token.children = []
     state.push(f"{kind}_close", tag, -1)
+
+
+# -- pipe tables and their captions ------------------------------------------------------------
+
+
+def _pipe_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """markdown-it's pipe table, ended where pandoc ends one: at its first line without a
+    `|`, such as a `: Caption {#tbl-x}` written right under the last row."""
+    first = len(state.tokens)
+    if not _md_table(state, start, end, silent):
+        return False
+    if not silent:
+        for line in range(start + 2, state.line):
+            if "|" not in line_text(state, line):
+                state.tokens[first].map = [start, line]  # the rows after are not read
+                state.line = line
+                break
+    return True
+
+
+def _before_a_table_no_definition(ruler: Any) -> None:
+    """A one-line paragraph, a blank line and `: text`, then a table: pandoc reads a paragraph
+    and the table's caption, where the definition-list plugin would read a term and its
+    definition (and lose the paragraph)."""
+    found = next(rule for rule in ruler.__rules__ if rule.name == "deflist")
+    definition = found.fn
+
+    def deflist(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        if _captions_a_table(state, start, end):
+            return False
+        return bool(definition(state, start, end, silent))
+
+    ruler.at("deflist", deflist, {"alt": found.alt})
+
+
+def _captions_a_table(state: StateBlock, start: int, end: int) -> bool:
+    line = start + 1
+    if line < end and state.isEmpty(line):
+        line += 1
+    if line >= end or not line_text(state, line).startswith(":"):
+        return False
+    while line < end and not state.isEmpty(line):
+        line += 1  # the caption paragraph
+    while line < end and state.isEmpty(line):
+        line += 1
+    return line < end and line_text(state, line).startswith(("|", "+-", "+:", "+="))
 
 
 # -- code fences and lists -----------------------------------------------------------------------

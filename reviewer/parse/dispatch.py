@@ -6,8 +6,8 @@ markdown-it tries every block rule, in order, on every line, and most of them gi
 looking at the first character; in a chapter made mostly of prose that was the largest share
 of parsing time. A rule listed in TRIGGERS can only match a line whose first non-blank
 character is one of its triggers, so skipping it elsewhere changes nothing; rules not listed
-(tables, definition lists, paragraphs) are tried on every line, and an indented line, which
-may be code, gets every rule. The token stream is the same as the plain loop's: a test
+(pipe tables, definition lists, paragraphs) are tried on every line, and an indented line,
+which may be code, gets every rule. The token stream is the same as the plain loop's: a test
 compares them over the corpus."""
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ TRIGGERS = {
     "comment_lead": "<",
     "fenced_div": ":",
     "raw_tex": "\\",
+    "grid_table": "+",
     "fence": "`~",
     "blockquote": ">",
+    "dash_table": "-",
     "hr": "*-_",
     "list": "*-+0123456789",
     "footnote_def": "[",

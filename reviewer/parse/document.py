@@ -14,6 +14,7 @@ from reviewer.model import Location
 from reviewer.parse.blocks import build_block_parser
 from reviewer.parse.blockstate import PROBLEMS
 from reviewer.parse.nesting import MAX_DEPTH
+from reviewer.parse.tables import is_simple_table
 from reviewer.parse.tree import Block, BlockKind, Document
 from reviewer.rules import finding
 
@@ -120,6 +121,9 @@ class _Builder:
         loc = self.loc(token)
         if token.type == "heading_open":
             return [Block(BlockKind.HEADING, loc, inline.content, info=token.tag)]
+        if is_simple_table(inline.content):
+            # Its header is a line of text, so the paragraph rule read it; pandoc reads a table.
+            return [self.table(token)]
         shortcodes = _shortcode_lines(inline.content)
         if shortcodes is None:
             return [Block(BlockKind.PARAGRAPH, loc, inline.content)]
