@@ -1,6 +1,7 @@
 """The data model every stage shares: figures, references, pairings, findings, judgments
 and the report (the parser's block tree, before any figure is found, is reviewer.parse.tree).
-Frozen dataclasses only; line numbers are 1-based everywhere."""
+A `Figure` is any cross-referenced float: a figure, a table or a listing, told apart by its
+`float_type`. Frozen dataclasses only; line numbers are 1-based everywhere."""
 
 from __future__ import annotations
 
@@ -36,6 +37,25 @@ class FigureKind(StrEnum):
     DIV = "div"
     CODE_CELL = "code-cell"
     DIAGRAM = "diagram"
+    PIPE_TABLE = "pipe-table"  # any Markdown table: pipe, grid or simple
+    CODE_BLOCK = "code-block"
+
+
+class FloatType(StrEnum):
+    """What Quarto numbers a float as, by its id's prefix: `@fig-x`, `@tbl-x`, `@lst-x`."""
+
+    FIGURE = "fig"
+    TABLE = "tbl"
+    LISTING = "lst"
+
+    @property
+    def noun(self) -> str:
+        return {"fig": "figure", "tbl": "table", "lst": "listing"}[self.value]
+
+    @classmethod
+    def of(cls, target: str | None) -> FloatType:
+        prefix = (target or "fig")[:3]
+        return cls(prefix) if prefix in ("tbl", "lst") else cls.FIGURE
 
 
 @dataclass(frozen=True)
@@ -71,6 +91,7 @@ class Figure:
     code_kind: str | None = None
     code_head: tuple[str, ...] = ()
     drawing: Drawing | None = None
+    body: str | None = None  # a table's Markdown or a listing's code, as the judge reads it
     when_format: str | None = None
     embedded_from: str | None = None
     section: str | None = None
@@ -80,6 +101,10 @@ class Figure:
     @property
     def conditional(self) -> bool:
         return self.when_format is not None
+
+    @property
+    def float_type(self) -> FloatType:
+        return FloatType.of(self.id)
 
     @property
     def bare(self) -> bool:

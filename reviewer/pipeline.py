@@ -250,7 +250,7 @@ def _extract_all(
                 raise
             unreadable.append(_unreadable(path, str(err)))
             continue
-        extraction, order = extract(document, order)
+        extraction, order = extract(document, order, target.floats)
         extractions.append(extraction)
         if target.reports(path):
             reported.add(id(extraction))

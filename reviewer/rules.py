@@ -1,7 +1,8 @@
 """The registry of finding codes, the one constructor of findings and their identity. Codes are
 stable: never renumber or reuse one.
-`FIG` codes are about figures, `REF` about references, `SRC` about the source files themselves,
-`NAR` about the narrative judgment of the LLM stage."""
+`FIG` codes are about floats: figures, and the tables and listings Quarto numbers alike (one
+code per problem, whatever the float; the message names it). `REF` codes are about references,
+`SRC` about the source files themselves, `NAR` about the LLM stage's narrative judgment."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ RULES: tuple[Rule, ...] = (
         "FIG001",
         "never-referenced",
         _W,
-        "Figure is never referenced in the prose.",
+        "Figure, table or listing is never referenced in the prose.",
         "A figure the text never points at is one the reader has to interpret alone; "
         "Quarto also numbers it for nothing.",
         "Add a sentence such as 'As @fig-loss shows, ...' before the figure.",
@@ -39,7 +40,7 @@ RULES: tuple[Rule, ...] = (
         "FIG002",
         "missing-caption",
         _E,
-        "Cross-referenced figure (it has a `fig-` id) has no caption.",
+        "Cross-referenced float (a `fig-`, `tbl-` or `lst-` id) has no caption.",
         "Quarto numbers the figure but shows no caption under it, and readers skimming a "
         "chapter read captions first. An image or plot with neither id nor caption is not "
         "checked: Quarto renders it as a plain image, not a figure.",
@@ -49,7 +50,7 @@ RULES: tuple[Rule, ...] = (
         "FIG003",
         "missing-alt",
         _W,
-        "Figure has no alt text.",
+        "Figure has no alt text (tables and listings have none in Quarto).",
         "Screen-reader users get nothing from an image without alt text; the caption is "
         "not read in its place in every output format.",
         '![Caption](loss.png){#fig-loss fig-alt="Line chart of loss falling from 2.1 to 0.3."}',
@@ -67,7 +68,7 @@ RULES: tuple[Rule, ...] = (
         "FIG005",
         "id-style",
         _W,
-        "Figure id contains '_'.",
+        "Figure, table or listing id contains '_'.",
         "Quarto's cross-reference guide warns that '_' in labels and ids can break PDF output "
         "through LaTeX. Upper case is not flagged: Quarto resolves ids case-sensitively and "
         "renders them fine.",
@@ -86,7 +87,7 @@ RULES: tuple[Rule, ...] = (
         "FIG007",
         "duplicate-id",
         _E,
-        "The same figure id is defined twice outside format-conditional blocks.",
+        "The same float id is defined twice outside format-conditional blocks.",
         "Quarto resolves a reference to only one of them; the other is unreachable.",
         "Rename one of the two, or put each in a `.content-visible when-format=...` block.",
     ),
@@ -103,15 +104,15 @@ RULES: tuple[Rule, ...] = (
         "REF001",
         "undefined-reference",
         _E,
-        "Reference to a figure id that is not defined.",
-        "Quarto renders an unresolved reference as '?@fig-x' in the book.",
+        "Reference to a figure, table or listing id that is not defined.",
+        "Quarto renders an unresolved reference as '?@fig-x' (or '?@tbl-x') in the book.",
         "Fix the id's spelling, or define the figure.",
     ),
     Rule(
         "REF002",
         "figure-far-after-reference",
         _W,
-        "Figure is defined far after its first reference (default: more than 30 lines).",
+        "Float is defined far after its first reference (default: more than 30 lines).",
         "The reader meets the reference long before the figure and has to hold the thought "
         "or flip ahead.",
         "Move the figure to just after the paragraph that first cites it.",
@@ -120,7 +121,7 @@ RULES: tuple[Rule, ...] = (
         "REF003",
         "figure-before-reference",
         _W,
-        "Figure appears before the text first references it (default: more than 5 lines).",
+        "Float ends before the text first references it (default: more than 5 lines).",
         "The reader sees the figure with no introduction and has to guess why it is there.",
         "Move the figure below the paragraph that introduces it.",
     ),
@@ -128,7 +129,7 @@ RULES: tuple[Rule, ...] = (
         "REF004",
         "no-prose-reference",
         _W,
-        "Figure is referenced only from captions, tables or footnotes, never from prose.",
+        "Float is referenced only from captions, tables or footnotes, never from prose.",
         "No paragraph introduces the figure, so nothing tells the reader what to look at.",
         "Cite the figure from a body paragraph that explains it.",
     ),

@@ -34,6 +34,13 @@ ORACLE_WRONG: dict[tuple[str, str, str], str] = {
 }
 
 
+# Chapter -> how many of the oracle's unlabeled figures are images inside a table or listing
+# div. Quarto renders such an image as the float's content, not as a figure of its own; the
+# oracle computes figure fields as it did before it read tables ("figure fields are computed
+# as before the table/listing support", its known_limits). Shown by a test below.
+IN_FLOATS = {"quarto-web/docs/authoring/cross-references-divs.qmd": 1}
+
+
 def _other_chapters(chapter: str) -> dict[str, str]:
     """Figure id -> the other corpus chapter of the same Quarto project that defines it. A
     chapter reviewed alone inside a project is read with its project (the oracle reads each
@@ -124,7 +131,22 @@ def test_every_oracle_figure_is_found(
     unlabeled = [
         f for f in audit["files"][0]["figures"] if f["id"] is None and f["path"] == chapter
     ]
-    assert len(unlabeled) == len(oracle["unlabeled_figures"])
+    assert len(unlabeled) == len(oracle["unlabeled_figures"]) - IN_FLOATS.get(chapter, 0)
+
+
+def test_oracle_counts_an_image_inside_a_table_div_as_a_figure(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    need_corpus()
+    chapter = "quarto-web/docs/authoring/cross-references-divs.qmd"
+    oracle = json.loads((ORACLE / f"{chapter}.figures.json").read_text(encoding="utf-8"))
+    assert "as before the table/listing support" in " ".join(oracle["known_limits"])
+    inside = [f for f in oracle["unlabeled_figures"] if f["src"].endswith("crossref-div-table.png")]
+    assert len(inside) == IN_FLOATS[chapter]
+    audit = _review_json(chapter, capsys, monkeypatch)["files"][0]
+    table = next(t for t in audit["tables"] if t["id"] == "tbl-table")
+    assert table["kind"] == "div" and table["caption"] == "An image treated like a table"
+    assert all(inside[0]["src"] not in f["shows"]["images"] for f in audit["figures"])
 
 
 def test_agreement_with_the_oracle(
@@ -163,7 +185,7 @@ def test_undefined_references_match_the_oracle(
         oracle = json.loads(oracle_file.read_text(encoding="utf-8"))
         audit = _review_json(chapter, capsys, monkeypatch)
         ours = {f["figure"] for f in audit["files"][0]["findings"] if f["code"] == "REF001"}
-        undefined = {u["id"] for u in oracle["undefined_refs"]}
+        undefined = {u["id"] for u in oracle["undefined_refs"] + oracle["undefined_tbl_lst_refs"]}
         assert ours == undefined - set(_other_chapters(chapter)), chapter
 
 

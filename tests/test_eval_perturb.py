@@ -5,6 +5,7 @@ are the same for the same seed. Paragraphs are original text about the fixtures'
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,8 @@ def assert_valid(original: str, variant: str, figure_id: str) -> None:
     assert [b.kind for b in blocks] == [BlockKind.PARAGRAPH], variant
     assert keys(variant) == keys(original), variant
     assert (REFERENCE, figure_id) in keys(variant)
-    assert scan_text(variant).issues == scan_text(original).issues, variant  # no new unmatched `$`
+    # No new unmatched `$`; dropping a sentence may drop one (a price in a table's intro).
+    assert not Counter(scan_text(variant).issues) - Counter(scan_text(original).issues), variant
 
 
 def one_edit(original: str, variant: str) -> tuple[str, str]:

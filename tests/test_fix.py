@@ -42,7 +42,8 @@ def fix(capsys: Cap, *args: str) -> Result:
 def test_the_diff_applies_with_git_and_patch(capsys: Cap, book: Path) -> None:
     made = fix(capsys)
     assert made.code == 0, made.err
-    assert made.out.count("\n@@ ") == 13  # one hunk per rewrite
+    assert made.out.count("\n@@ ") == 15  # one hunk per rewrite, the table's and listing's too
+    assert "@tbl-seasons" in made.out and "@lst-rebalance" in made.out
     assert "--- a/chapter.qmd\n+++ b/chapter.qmd\n" in made.out
     (book / "fix.patch").write_text(made.out)
     checked = subprocess.run(["git", "apply", "--check", "fix.patch"], cwd=book, check=False)
@@ -51,7 +52,7 @@ def test_the_diff_applies_with_git_and_patch(capsys: Cap, book: Path) -> None:
         ["patch", "-p1", "--dry-run", "-i", "fix.patch"], cwd=book, capture_output=True, check=False
     )
     assert patched.returncode == 0, patched.stdout
-    assert "review fix: 13 rewrites in the diff (2 files)" in made.err
+    assert "review fix: 15 rewrites in the diff (2 files)" in made.err
     assert (book / "chapter.qmd").read_text() == (ROOT / "examples" / "chapter.qmd").read_text()
 
 
@@ -206,4 +207,4 @@ def test_an_edited_paragraph_has_no_judgment_and_is_left_out(capsys: Cap, book: 
     assert "-A copy in @fig-live-map" not in made.out  # no hunk touches the edited paragraph
     # @fig-trip-flow's question held it as the paragraph before: that one is not judged either.
     assert "skipped chapter.qmd:24: @fig-trip-flow: no rewrite was suggested" in made.err
-    assert made.out.count("\n@@ ") == 11
+    assert made.out.count("\n@@ ") == 13

@@ -210,7 +210,8 @@ def _judged(capsys: Cap, *extra: str) -> tuple[int, list[dict[str, object]], lis
         *extra,
     )
     audit = result.json()["files"][0]
-    scores = [f["judgment"]["score"] for f in audit["figures"]]
+    floats = audit["figures"] + audit["tables"] + audit["listings"]
+    scores = [f["judgment"]["score"] for f in floats]
     return result.code, audit["findings"], scores
 
 

@@ -1,4 +1,4 @@
-"""Line numbers are exact: the line reported for each figure holds its definition, the line of
+"""Line numbers are exact: the line reported for each float holds its definition, the line of
 each reference holds the `@`, and each introducing paragraph's span holds its reference.
 Checked on the fixtures, the example chapter and, where it is present, the shared corpus."""
 
@@ -37,6 +37,11 @@ def _check_figure(figure: Figure) -> None:
     elif figure.kind is FigureKind.IMAGE:
         assert "![" in first or first.startswith("[![")
         assert figure.id is None or f"#{figure.id}" in _span(figure)
+    elif figure.kind is FigureKind.PIPE_TABLE:
+        # The table and its caption paragraph, whichever comes first, to whichever comes last.
+        markers = (":", "Table:", "table:")
+        assert first.startswith(markers) or f"{{#{figure.id}" in last or last.startswith(markers)
+        assert f"{{#{figure.id}" in _span(figure)
     elif figure.kind is FigureKind.DIV:
         assert first.startswith(":::") and f"#{figure.id}" in _span(figure)
         assert last.startswith(":::") and not last.strip(":")

@@ -1,11 +1,11 @@
-"""Parse stage, inline level: `analyze` (figure references and images), `figure_target` and
+"""Parse stage, inline level: `analyze` (figure references and images), `float_target` and
 `plain_text`, whose conventions are DESIGN.md's "plain text" rules for the JSON audit."""
 
 from __future__ import annotations
 
 import pytest
 
-from reviewer.parse.inline import InlineImage, analyze, figure_target, plain_text
+from reviewer.parse.inline import InlineImage, analyze, float_target, plain_text
 
 
 def targets(content: str) -> list[str]:
@@ -76,9 +76,20 @@ def test_reference_next_to_inline_code_still_counts() -> None:
     assert targets("`x` and @fig-oven and `y`") == ["fig-oven"]
 
 
-@pytest.mark.parametrize("content", ["See @tbl-prices.", "See @sec-intro.", "Cited [@smith2020]."])
-def test_other_cross_references_and_citations_are_not_figures(content: str) -> None:
+@pytest.mark.parametrize(
+    "content", ["See @sec-intro.", "Cited [@smith2020].", "See @eq-loss.", "@TBL-x is a citation."]
+)
+def test_other_cross_references_and_citations_are_not_floats(content: str) -> None:
     assert targets(content) == []
+
+
+def test_tables_and_listings_are_referenced_like_figures() -> None:
+    assert targets("@Tbl-prices and @lst-query, then [@tbl-x; @fig-y].") == [
+        "tbl-prices",
+        "lst-query",
+        "tbl-x",
+        "fig-y",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -88,13 +99,16 @@ def test_other_cross_references_and_citations_are_not_figures(content: str) -> N
         ("Fig-oven", "fig-oven"),
         ("fig-", None),
         ("fig", None),
-        ("tbl-oven", None),
+        ("tbl-oven", "tbl-oven"),
+        ("Lst-oven", "lst-oven"),
+        ("LST-oven", None),
+        ("tbl-", None),
         ("figure-oven", None),
         ("sec-fig-oven", None),
     ],
 )
-def test_figure_target(key: str, target: str | None) -> None:
-    assert figure_target(key) == target
+def test_float_target(key: str, target: str | None) -> None:
+    assert float_target(key) == target
 
 
 # -- images ------------------------------------------------------------------------------------

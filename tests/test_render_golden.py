@@ -16,6 +16,7 @@ import pytest
 from reviewer.model import (
     Criterion,
     FindingStatus,
+    FloatType,
     Judgment,
     JudgmentStatus,
     Report,
@@ -81,16 +82,47 @@ def _judged(report: Report) -> Report:
         replace(item, judgment=judgments[n]) if n < len(judgments) else item
         for n, item in enumerate(audit.figures)
     )
+    table, listing = (
+        next(i for i in audit.figures if i.pairing.figure.float_type is kind)
+        for kind in (FloatType.TABLE, FloatType.LISTING)
+    )
     statuses = [FindingStatus.SUPPRESSED, FindingStatus.BASELINED]
     findings = tuple(
         replace(f, status=statuses[n]) if n < len(statuses) else f
         for n, f in enumerate(audit.findings)
     )
-    files = (replace(audit, figures=figures[:4], findings=findings),)
+    floats = (
+        replace(table, judgment=_TABLE_JUDGMENT),
+        replace(listing, judgment=_LISTING_JUDGMENT),
+    )
+    files = (replace(audit, figures=figures[:4] + floats, findings=findings),)
     usage = Usage(
         requests=3, cache_hits=1, prompt_tokens=1200, completion_tokens=300, cost_usd=0.0042
     )
     return Report(files, usage, llm_note="judged by test-model", baseline="review-baseline.json")
+
+
+_TABLE_JUDGMENT = Judgment(
+    JudgmentStatus.JUDGED,
+    score=4,
+    verdict=Verdict.EXPLAINS,
+    model="test-model",
+    rationale="'1,240 trips a day in July, the peak, against 610 in January' points at the "
+    "rows that matter and matches the table.",
+    criteria=(
+        Criterion("shows", True, "@tbl-seasons gives the daily averages"),
+        Criterion("where_to_look", True, "1,240 trips a day in July, the peak"),
+    ),
+)
+_LISTING_JUDGMENT = Judgment(
+    JudgmentStatus.JUDGED,
+    score=2,
+    verdict=Verdict.MENTIONS_ONLY,
+    model="test-model",
+    rationale="'The vans follow one rule' names no part of the code.",
+    rewrite="The vans follow one rule, in @lst-rebalance: each move takes bikes from the "
+    "station whose docks are fullest to the one whose docks are emptiest.",
+)
 
 
 def _check(name: str, text: str) -> None:
@@ -154,6 +186,12 @@ def test_json_follows_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
             )
             assert all(set(m) == {"path", "line"} for m in figure["mentions"])
             assert judgment_keys <= set(figure["judgment"])
+        assert file["tables"] and file["listings"], "the example has a table and a listing"
+        for table in file["tables"] + file["listings"]:
+            assert figure_keys - {"alt"} <= set(table)
+            assert table["kind"] in {"pipe-table", "div", "code-cell", "code-block", "image"}
+            assert table["id"].startswith(("tbl-", "lst-"))
+            assert judgment_keys <= set(table["judgment"])
         for finding in file["findings"]:
             assert set(finding) >= {
                 "code",

@@ -47,10 +47,13 @@ def page(audit: tuple[Path, dict[str, Any]]) -> Iterator[Browser]:
         yield browser
 
 
+CARDS = 22  # the example's 20 figures, its table and its listing
+
+
 def _figures(data: dict[str, Any]) -> list[dict[str, Any]]:
     files = data["files"]
     assert isinstance(files, list)
-    return [figure for file in files for figure in file["figures"]]
+    return [f for file in files for key in ("figures", "tables", "listings") for f in file[key]]
 
 
 def test_every_figure_has_a_card(page: Browser, audit: tuple[Path, dict[str, Any]]) -> None:
@@ -60,21 +63,21 @@ def test_every_figure_has_a_card(page: Browser, audit: tuple[Path, dict[str, Any
         ".map(c => [c.dataset.figure, c.dataset.line])"
     )
     assert sorted(map(tuple, cards)) == sorted(ids)
-    assert len(cards) == 20
+    assert len(cards) == CARDS
     anchors = page.evaluate("Array.from(document.querySelectorAll('[id]')).map(e => e.id)")
     assert len(anchors) == len(set(anchors))  # fig-dashboard is defined twice, once per format
     headings = page.evaluate(
         "Array.from(document.querySelectorAll('article.card')).map(c => "
         "c.querySelector('h2') && c.querySelector('h2').textContent)"
     )
-    assert all(h and h.startswith("@fig-") for h in headings)
+    assert all(h and h.startswith(("@fig-", "@tbl-", "@lst-")) for h in headings)
     assert page.evaluate("document.querySelectorAll('h1').length") == 1
 
 
 def test_a_diagram_card_lists_the_text_it_draws(
     page: Browser, audit: tuple[Path, dict[str, Any]]
 ) -> None:
-    drawn = {f["id"]: f["shows"]["drawn_text"] for f in _figures(audit[1])}
+    drawn = {f["id"]: f["shows"]["drawn_text"] for f in _figures(audit[1]) if "alt" in f}
     assert drawn["fig-dock-schema"] == ["sensor", "controller", "latch"]
     for figure in ("fig-dock-schema", "fig-rebalance", "fig-trip-flow"):
         shown = page.evaluate(
@@ -90,7 +93,7 @@ def test_worst_figures_come_first(page: Browser) -> None:
     )
     numbers = [int(m.group(1)) for s in scores if (m := re.search(r"(\d)/5", s))]
     assert numbers == sorted(numbers)
-    assert len(numbers) == 20
+    assert len(numbers) == CARDS
 
 
 def test_the_rewrite_is_shown_as_a_diff(page: Browser, audit: tuple[Path, dict[str, Any]]) -> None:
@@ -123,13 +126,13 @@ def _visible(page: Browser) -> list[str]:
 
 def test_filters_work_by_clicking(page: Browser) -> None:
     everything = _visible(page)
-    assert len(everything) == 20
+    assert len(everything) == CARDS
     page.click("input[name=verdict][value=mentions_only]")
     after = _visible(page)
     assert "mentions_only" not in after
-    assert len(after) == 20 - everything.count("mentions_only")
+    assert len(after) == CARDS - everything.count("mentions_only")
     assert page.evaluate("document.getElementById('shown').textContent") == (
-        f"{len(after)} of 20 figures shown"
+        f"{len(after)} of {CARDS} figures shown"
     )
     page.click("input[name=code][value=none]")  # hide the figures with no finding
     codes = page.evaluate(
@@ -139,7 +142,7 @@ def test_filters_work_by_clicking(page: Browser) -> None:
     assert codes
     assert all(codes)
     page.click("#reset")
-    assert len(_visible(page)) == 20
+    assert len(_visible(page)) == CARDS
 
 
 def test_the_keyboard_moves_between_figures(

@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reviewer.batch import report as book_report
@@ -112,12 +112,13 @@ def opened(
     new one; every other command follows the run on disk, with the settings it was
     submitted with."""
     config = load_config(path, overrides, explicit=config_file)
-    target = plan([path])
+    target = plan([path], config.float_types)
     folder = run_folder(config, target)
     state = load(folder)
     following = state is not None and not (starts and state.finished())
     if state is not None and following:
         config = follow(config, state, overrides, folder)
+        target = replace(target, floats=config.float_types)
     with judge_setup(config, Mode()) as judging:
         stage = required(judging, "review batch")
         if state is not None and following:

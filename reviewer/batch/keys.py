@@ -27,6 +27,7 @@ KEYED: dict[str, tuple[str, str, tuple[type, ...]]] = {
     "max_output_tokens": ("max_output_tokens", "max_output_tokens", (int,)),
     "vision": ("vision", "vision", (str,)),
     "prompts_dir": ("prompts", "--prompts", (str, type(None))),
+    "floats": ("floats", "--floats", (str,)),
 }
 
 
@@ -39,6 +40,7 @@ def run_keys(config: Config, endpoint: str, prompts: Prompts) -> dict[str, Any]:
         "max_output_tokens": config.max_output_tokens,
         "vision": config.vision,
         "prompts_dir": config.prompts,
+        "floats": config.floats,
         "prompts": prompts_digest(prompts),
     }
 

@@ -69,11 +69,19 @@ def _submit(
     model: options.Model = None,
     base_url: options.BaseUrl = None,
     fmt: FormatOpt = None,
+    floats: options.Floats = None,
     config: options.ConfigFile = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Submit every figure of a book the cache cannot answer, then return (or --wait)."""
-    overrides = {"via": via, "model": model, "base_url": base_url, "format": fmt and fmt.value}
+    """Submit every figure, table and listing of a book the cache cannot answer, then return
+    (or --wait)."""
+    overrides = {
+        "via": via,
+        "model": model,
+        "base_url": base_url,
+        "format": fmt and fmt.value,
+        "floats": floats,
+    }
     with flow.opened(path, config, overrides, starts=True) as book:
         if dry:
             estimate, label = flow.estimate(book)

@@ -101,6 +101,18 @@ PromptsDir = Annotated[
 
 RULES = "Rules"
 
+Floats = Annotated[
+    str | None,
+    typer.Option(
+        "--floats",
+        metavar="KINDS",
+        help="Review these kinds of cross-referenced float: fig, tbl, lst (figures, tables, "
+        "listings), comma-separated; references to the others are left alone. Replaces "
+        "reviewer.toml's floats. Default: fig,tbl,lst.",
+        rich_help_panel=RULES,
+    ),
+]
+
 Select = Annotated[
     str | None,
     typer.Option(

@@ -152,6 +152,7 @@ def _review(
             "still written (with -o - or -f concise|github, only the counts are printed).",
         ),
     ] = False,
+    floats: options.Floats = None,
     select: options.Select = None,
     ignore: options.Ignore = None,
     severity: options.SeverityOption = None,
@@ -163,14 +164,17 @@ def _review(
         ),
     ] = False,
 ) -> object:  # an Invocation: typer reads this annotation, at --help too
-    """Check that every figure in a Quarto chapter or book is introduced by the prose.
+    """Check that every figure, table and listing in a Quarto chapter or book is introduced
+    by the prose.
 
     Finds every figure (images, figure divs, code cells, diagrams, sub-figures, included and
-    embedded ones), pairs each with the paragraph that first references it, and reports
-    figures that are never referenced, references to undefined figures, missing captions or
-    alt text, and figures placed far from their introduction. With a model configured, it
-    then judges whether each introducing paragraph explains its figure (score, verdict,
-    rationale) and suggests a rewrite that passed mechanical checks.
+    embedded ones), every table (`: Caption {#tbl-x}`, `::: {#tbl-x}`, `label: tbl-x`) and
+    every listing (`{#lst-x lst-cap=...}`, `::: {#lst-x}`), pairs each with the paragraph
+    that first references it, and reports floats that are never referenced, references to
+    undefined ones, missing captions or alt text, and floats placed far from their
+    introduction. With a model configured, it then judges whether each introducing paragraph
+    explains its figure, table or listing (score, verdict, rationale) and suggests a rewrite
+    that passed mechanical checks. --floats fig reviews figures only.
     """
     from reviewer.commands.review import ReviewOptions
 
@@ -183,6 +187,7 @@ def _review(
             "max_cost": max_cost,
             "prompts": prompts and str(prompts),
             "vision": vision,
+            "floats": floats,
             "select": select,
             "ignore": ignore,
             "severity": severity,

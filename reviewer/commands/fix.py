@@ -37,7 +37,7 @@ class FixOptions:
 
 def run(paths: Sequence[Path], options: ReviewOptions, fix: FixOptions) -> int:
     config = load_config(paths[0], options.settings, explicit=options.config)
-    target = plan(paths)
+    target = plan(paths, config.float_types)
     with judge_setup(config, options.mode) as judging:
         stage = required(judging, "review fix")
         reading = None if options.quiet else terminal.reading

@@ -49,7 +49,7 @@ def run(paths: Sequence[Path], options: ReviewOptions) -> int:
     config = load_config(paths[0], options.settings, explicit=options.config)
     # Read first: a bad baseline should cost no LLM call.
     known = baseline.load(options.baseline) if options.baseline else None
-    target = plan(paths)
+    target = plan(paths, config.float_types)
     with judge_setup(config, options.mode) as judging:
         if options.dry_run:
             return _dry_run(target, required(judging, "--dry-run"), config, options.quiet)

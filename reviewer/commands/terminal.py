@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from reviewer.files.write import quarto_renders
 from reviewer.model import Report, Severity, Usage
+from reviewer.render.grouping import counted
 from reviewer.render.labels import set_aside
 from reviewer.rules import BY_CODE
 
@@ -77,10 +78,9 @@ class Judging:
 
 
 def summary(report: Report, destination: Path | None, folder: str) -> list[str]:
-    figures = sum(len(a.figures) for a in report.files)
     counts = {s: sum(f.severity is s for f in report.active) for s in Severity}
     detail = ", ".join(_plural(n, s.value) for s, n in counts.items() if n)
-    line = f"review: {_plural(figures, 'figure')}, {_plural(len(report.active), 'finding')}"
+    line = f"review: {counted(report.files)}, {_plural(len(report.active), 'finding')}"
     line += f" ({detail})" if detail else ""
     line += "".join(f", {said}" for said in set_aside(report.findings))
     if destination is not None:

@@ -26,7 +26,7 @@ from reviewer.evaluate.source import (
     without_keys,
 )
 from reviewer.parse.document import parse_document
-from reviewer.parse.inline import figure_target
+from reviewer.parse.inline import float_target
 from reviewer.parse.tree import Block
 
 BARE = ("See @{}.", "Refer to @{}.")
@@ -138,7 +138,7 @@ def describes(source: str, figure_id: str, caption: str | None, alt: str | None)
 
 
 def _bare_id(figure_id: str) -> str:
-    return figure_target(figure_id.lstrip("#@")) or figure_id.lstrip("#@")
+    return float_target(figure_id.lstrip("#@")) or figure_id.lstrip("#@")
 
 
 def _fact_words(caption: str | None, alt: str | None) -> set[str]:
@@ -164,7 +164,7 @@ def _about(
 
 
 def _must_keep(src: Source, start: int, end: int, fid: str) -> bool:
-    others = [c for c in src.cites_in(start, end) if figure_target(c.key) != fid]
+    others = [c for c in src.cites_in(start, end) if float_target(c.key) != fid]
     return bool(others) or src.keeps_in(start, end)
 
 

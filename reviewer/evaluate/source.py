@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from markdown_it.rules_inline.state_inline import StateInline
 from markdown_it.token import Token
 
-from reviewer.parse.inline import figure_target
+from reviewer.parse.inline import float_target
 from reviewer.parse.inline_rules import inline_parser
 
 # Rules whose matches are prose (or markup without words): everything else is protected.
@@ -126,7 +126,7 @@ def _protect_citation_brackets(text: str, editable: list[bool], cites: list[Cite
 
 
 def references(source: Source, start: int, end: int, figure_id: str) -> bool:
-    return any(figure_target(c.key) == figure_id for c in source.cites_in(start, end))
+    return any(float_target(c.key) == figure_id for c in source.cites_in(start, end))
 
 
 def sentences(source: Source) -> list[tuple[int, int]]:

@@ -1,11 +1,12 @@
-"""Extract stage: figures, references and candidate paragraphs from a parsed chapter."""
+"""Extract stage: floats (figures, tables, listings), references and candidate paragraphs
+from a parsed chapter."""
 
 from __future__ import annotations
 
 import yaml
 
-from reviewer.extract.walk import Walker, heading_title
-from reviewer.model import Extraction
+from reviewer.extract.walk import EVERY_FLOAT, Walker, heading_title
+from reviewer.model import Extraction, FloatType
 from reviewer.parse.cells import load_yaml
 from reviewer.parse.inline import plain_text
 from reviewer.parse.tree import Block, BlockKind, Document
@@ -13,10 +14,13 @@ from reviewer.parse.tree import Block, BlockKind, Document
 __all__ = ["extract"]
 
 
-def extract(document: Document, order: int = 0) -> tuple[Extraction, int]:
-    """Extract one chapter. `order` continues the reading-order count across chapters; the
-    count after this chapter is returned with the extraction."""
-    walker = Walker(order, document.links)
+def extract(
+    document: Document, order: int = 0, floats: frozenset[FloatType] = EVERY_FLOAT
+) -> tuple[Extraction, int]:
+    """Extract one chapter: the `floats` asked for, and the references to them. `order`
+    continues the reading-order count across chapters; the count after this chapter is
+    returned with the extraction."""
+    walker = Walker(order, document.links, floats)
     walker.walk(document.blocks)
     extraction = Extraction(
         path=document.path,

@@ -1,4 +1,6 @@
-"""Checks stage: deterministic findings about figures and references. No network, no model.
+"""Checks stage: deterministic findings about floats (figures, tables, listings) and references.
+No network, no model. A table or listing gets the figure checks that apply to it (the `FIG`
+codes name any float; alt text is a figure's only), with its own noun in the message.
 
 Each finding carries a code from `rules.py`. Checks see the whole review at once, so a reference
 resolves to a figure in another chapter when a book is reviewed."""
@@ -14,6 +16,7 @@ from reviewer.model import (
     Extraction,
     Figure,
     Finding,
+    FloatType,
     Judgment,
     Pairing,
     Verdict,
@@ -131,7 +134,9 @@ def _text_checks(figure: Figure, by_id: dict[str, Pairing]) -> Iterator[Finding]
     where, fid = figure.location, figure.id
     caption, alt = figure.caption, figure.alt
     if caption is None and figure.parent is None:
-        yield finding("FIG002", "figure has no caption", where, fid)
+        yield finding("FIG002", f"{figure.float_type.noun} has no caption", where, fid)
+    if figure.float_type is not FloatType.FIGURE:
+        return  # tables and listings have no alt text in Quarto
     if alt is None and not _alt_elsewhere(figure, by_id):
         yield finding("FIG003", "figure has no alt text (fig-alt)", where, fid)
     if caption and alt and caption.text and alt.text and _same(caption.text, alt.text):
@@ -159,6 +164,9 @@ def _placement(pairing: Pairing, settings: CheckSettings) -> Iterator[Finding]:
     if figure.parent:
         return  # a panel is placed with its parent figure, not on its own
     gap = figure.location.line - intro.location.line
+    # Before its reference, a float is as far away as its last line: a 60-line table or TikZ
+    # picture right above the paragraph citing it renders as one float just before it.
+    ahead = intro.location.line - figure.location.end_line
     if gap > settings.far_after:
         yield finding(
             "REF002",
@@ -168,10 +176,10 @@ def _placement(pairing: Pairing, settings: CheckSettings) -> Iterator[Finding]:
             figure.id,
             suggestion="move the figure to just after the paragraph that cites it",
         )
-    elif gap < -settings.far_before:
+    elif ahead > settings.far_before:
         yield finding(
             "REF003",
-            f"@{figure.id} appears {-gap} lines before its first reference "
+            f"@{figure.id} ends {ahead} lines before its first reference "
             f"(line {intro.location.line})",
             figure.location,
             figure.id,
@@ -190,9 +198,10 @@ def _undefined(ex: Extraction, defined: set[str], outside: Mapping[str, str]) ->
             )
             yield finding("REF005", message, ref.location, ref.target)
         else:
+            noun = FloatType.of(ref.target).noun
             yield finding(
                 "REF001",
-                f"{ref.written} refers to a figure that is not defined in what was reviewed",
+                f"{ref.written} refers to a {noun} that is not defined in what was reviewed",
                 ref.location,
                 ref.target,
             )
@@ -218,8 +227,8 @@ def _may_render_together(a: Figure, b: Figure) -> bool:
 
 _NARRATIVE = {
     Verdict.CONTRADICTS: ("NAR001", "contradicts the caption or alt text"),
-    Verdict.MENTIONS_ONLY: ("NAR002", "only mentions the figure"),
-    Verdict.PARTIAL: ("NAR003", "explains the figure only in part"),
+    Verdict.MENTIONS_ONLY: ("NAR002", "only mentions the {noun}"),
+    Verdict.PARTIAL: ("NAR003", "explains the {noun} only in part"),
 }
 
 
@@ -237,6 +246,7 @@ def narrative(pairing: Pairing, judgment: Judgment) -> Finding | None:
     if judgment.verdict not in _NARRATIVE or pairing.intro is None or pairing.figure.bare:
         return None
     code, what = _NARRATIVE[judgment.verdict]
+    what = what.format(noun=pairing.figure.float_type.noun)
     name = f"@{pairing.figure.id}" if pairing.figure.id else "the figure"
     message = f"the paragraph introducing {name} {what} (score {judgment.score}/5)"
     return finding(code, message, pairing.intro.location, pairing.figure.id, judgment.rewrite)

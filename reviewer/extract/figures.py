@@ -8,6 +8,7 @@ options are those of the notebook cell it names, when the load stage could read 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -70,7 +71,7 @@ def div_figure(block: Block, place: Place) -> Figure:
     else:
         caption = rich(attrs.get("fig-cap"), "div-attribute")
     images, code = _shows(kids)
-    code_kind = _code_kind(code.info) if code else None
+    language = code_kind(code.info) if code else None
     return Figure(
         id=attrs.id,
         kind=FigureKind.DIV,
@@ -79,9 +80,9 @@ def div_figure(block: Block, place: Place) -> Figure:
         alt=rich(attrs.get("fig-alt"), "fig-alt", markdown=False),
         parent=place.parent,
         images=images,
-        code_kind=code_kind,
-        code_head=_head(code.content) if code else (),
-        drawing=drawing(code_kind, code.content) if code else None,
+        code_kind=language,
+        code_head=head(code.content) if code else (),
+        drawing=drawing(language, code.content) if code else None,
         when_format=place.when_format,
         section=place.section,
         order=place.order,
@@ -100,27 +101,26 @@ def _shows(blocks: tuple[Block, ...]) -> tuple[tuple[str, ...], Block | None]:
     return (), next(code, None)
 
 
-def walk_blocks(blocks: tuple[Block, ...]) -> list[Block]:
-    """Every block, in reading order; a loop, as divs may nest thousands deep."""
-    out: list[Block] = []
+def walk_blocks(blocks: tuple[Block, ...]) -> Iterator[Block]:
+    """Every block, in reading order, as it is reached; a loop, as divs may nest thousands
+    deep."""
     stack = list(reversed(blocks))
     while stack:
         block = stack.pop()
-        out.append(block)
+        yield block
         stack.extend(reversed(block.children))
-    return out
 
 
 def _image_paths(content: str) -> list[str]:
     return [image.src for image in analyze(content).images if image.src]
 
 
-def _code_kind(info: str) -> str:
+def code_kind(info: str) -> str:
     word = info.strip("{} ").split(" ")[0].split(",")[0]
     return word.lstrip(".").lower() or "code"
 
 
-def _head(code: str, skip: int = 0) -> tuple[str, ...]:
+def head(code: str, skip: int = 0) -> tuple[str, ...]:
     lines = [line for line in code.split("\n")[skip:] if line.strip()]
     return tuple(lines[:CODE_HEAD_LINES])
 
@@ -143,7 +143,7 @@ def cell_figures(block: Block, cell: Cell, place: Place) -> list[Figure]:
         alt=rich(alts, "cell-option", markdown=False),
         parent=place.parent,
         code_kind=cell.engine,
-        code_head=_head(block.content, cell.body_start),
+        code_head=head(block.content, cell.body_start),
         drawing=drawing(cell.engine, _body(block.content, cell.body_start)),
         when_format=place.when_format,
         section=place.section,

@@ -1,5 +1,6 @@
-"""Extract stage: walk a chapter's blocks in reading order and collect its figures, the paragraphs
-that may introduce them, and every `@fig-` reference with the block that holds it.
+"""Extract stage: walk a chapter's blocks in reading order and collect its floats (figures,
+tables and listings, as many kinds as the review asks for), the paragraphs that may introduce
+them, and every `@fig-`, `@tbl-` and `@lst-` reference with the block that holds it.
 
 What counts as prose follows the audit contract: paragraphs, list items, callouts and block
 quotes do; captions, table cells and footnote bodies are read for references but never
@@ -7,6 +8,7 @@ introduce a figure; code, comments, raw blocks and front matter are not read at 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -20,7 +22,16 @@ from reviewer.extract.figures import (
     embedded,
     image_figure,
 )
-from reviewer.model import Figure, Location, Paragraph, Reference
+from reviewer.extract.floats import (
+    caption_of,
+    cell_floats,
+    code_listing,
+    div_float,
+    is_float_id,
+    is_table_caption,
+    table_float,
+)
+from reviewer.model import Figure, FloatType, Location, Paragraph, Reference
 from reviewer.parse.attrs import parse_attrs
 from reviewer.parse.cells import parse_cell
 from reviewer.parse.inline import InlineImage, InlineRef, analyze, plain_text
@@ -36,14 +47,23 @@ _CONTAINER_OF = {
 @dataclass(frozen=True)
 class _Ctx:
     container: str = "para"
-    figure: str | None = None  # id of the enclosing figure: its blocks are not prose
+    figure: str | None = None  # id of the enclosing float: its blocks are not prose
     when_format: str | None = None
 
 
+EVERY_FLOAT = frozenset(FloatType)
+
+
 class Walker:
-    def __init__(self, order: int = 0, links: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        order: int = 0,
+        links: Mapping[str, Any] | None = None,
+        floats: frozenset[FloatType] = EVERY_FLOAT,
+    ) -> None:
         self.order = order
         self.links = links or {}
+        self.floats = floats
         self.section: str | None = None
         self.figures: list[Figure] = []
         self.paragraphs: list[Paragraph] = []
@@ -67,8 +87,10 @@ class Walker:
             if _may_direct(block):
                 following = siblings[n + 1].location if n + 1 < len(siblings) else None
                 self.comments.read(block.content, block.location, following)
-            if _table_caption(siblings, n):
+            if is_table_caption(siblings, n):
                 here = replace(here, container="caption")
+            elif block.kind is BlockKind.TABLE and FloatType.TABLE in self.floats:
+                self.table(block, caption_of(siblings, n), here)
             inner = self.block(block, here)
             if inner is not None and block.children:
                 stack.append((block.children, 0, inner))
@@ -97,6 +119,17 @@ class Walker:
             return ctx
         return None
 
+    def table(self, block: Block, caption: Block | None, ctx: _Ctx) -> None:
+        if caption is None:
+            return  # no caption, no id: Quarto does not number the table
+        found = table_float(block, caption, self.place(block.location, ctx))
+        if found is not None:
+            self.figures.append(found)
+
+    def wants(self, fid: str | None) -> bool:
+        """A float the review asks for: a figure without id is always one."""
+        return FloatType.of(fid) in self.floats
+
     def place(self, location: Location, ctx: _Ctx) -> Place:
         return Place(location, self.next_order(), self.section, ctx.when_format, ctx.figure)
 
@@ -122,10 +155,10 @@ class Walker:
                 self.add_refs(caption, list(image.refs))
 
     def image(self, block: Block, image: InlineImage, rest_text: str, ctx: _Ctx) -> None:
-        is_figure = bool(image.attrs.id and image.attrs.id.startswith("fig-"))
+        is_figure = is_float_id(image.attrs.id)
         described = bool(image.caption_text or image.attrs.get("fig-alt"))
         alone = not rest_text and not ctx.figure and described  # else decorative, not a figure
-        if not (is_figure or alone):
+        if not (is_figure or alone) or not self.wants(image.attrs.id):
             return
         content = block.content
         first = block.location.line + content.count("\n", 0, image.offset)
@@ -142,6 +175,8 @@ class Walker:
 
     def add_refs(self, para: Paragraph, refs: list[InlineRef]) -> None:
         for ref in refs:
+            if not self.wants(ref.target):
+                continue
             line = para.location.line + para.source.count("\n", 0, ref.offset)
             where = Location(para.location.path, line, line)
             self.references.append(Reference(ref.target, ref.written, where, para))
@@ -156,8 +191,10 @@ class Walker:
     def div(self, block: Block, ctx: _Ctx) -> _Ctx:
         attrs = block.attrs or Attrs()
         inner = replace(ctx, when_format=_when_format(attrs) or ctx.when_format)
-        if attrs.id and attrs.id.startswith("fig-"):
-            self.figures.append(div_figure(block, self.place(block.location, inner)))
+        if is_float_id(attrs.id) and self.wants(attrs.id):
+            place = self.place(block.location, inner)
+            made = div_figure if FloatType.of(attrs.id) is FloatType.FIGURE else div_float
+            self.figures.append(made(block, place))
             inner = replace(inner, figure=attrs.id, container="caption")
         elif any(c.startswith("callout") for c in attrs.classes) and not ctx.figure:
             inner = replace(inner, container="callout")
@@ -166,23 +203,23 @@ class Walker:
     def code(self, block: Block, ctx: _Ctx) -> None:
         cell = parse_cell(block.info, block.content)
         if cell is None:
+            if FloatType.LISTING in self.floats and "lst-" in block.info:
+                listing = code_listing(block, self.place(block.location, ctx))
+                if listing is not None:
+                    self.figures.append(listing)
             return
         label = str(cell.options.get("label") or "")
         options = cell.options
-        if not (label.startswith("fig-") or "fig-cap" in options or "fig-alt" in options):
+        figure = FloatType.FIGURE in self.floats and (
+            label.startswith("fig-") or "fig-cap" in options or "fig-alt" in options
+        )
+        if not (figure or label.startswith(("tbl-", "lst-")) or "lst-label" in options):
             return
         when = _when_format(cell.attrs) or ctx.when_format
         place = self.place(block.location, replace(ctx, when_format=when))
-        self.figures.extend(cell_figures(block, cell, place))
-
-
-def _table_caption(blocks: tuple[Block, ...], n: int) -> bool:
-    """Pandoc's table caption: a `: text` or `Table: text` paragraph next to a table."""
-    block = blocks[n]
-    if block.kind is not BlockKind.PARAGRAPH or not block.content.startswith((":", "Table:")):
-        return False
-    near = blocks[n - 1 : n] + blocks[n + 1 : n + 2] if n else blocks[1:2]
-    return any(b.kind is BlockKind.TABLE for b in near)
+        if figure:
+            self.figures.extend(cell_figures(block, cell, place))
+        self.figures.extend(cell_floats(block, cell, place, self.floats))
 
 
 def _may_direct(block: Block) -> bool:
@@ -192,9 +229,12 @@ def _may_direct(block: Block) -> bool:
     return block.kind is BlockKind.PARAGRAPH and "review:" in block.content
 
 
+_CITES = re.compile(r"@\{?(?:[fF]ig|[tT]bl|[lL]st)-")
+
+
 def _may_cite(content: str) -> bool:
-    """A cheap test that saves the inline parse of blocks that cite no figure."""
-    return "ig-" in content and any(m in content for m in ("@fig-", "@Fig-", "@{fig-", "@{Fig-"))
+    """A cheap test that saves the inline parse of blocks that cite no float."""
+    return "@" in content and _CITES.search(content) is not None
 
 
 def _when_format(attrs: Attrs) -> str | None:

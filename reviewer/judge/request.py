@@ -13,7 +13,8 @@ from pathlib import Path
 
 from reviewer.errors import ReviewerError
 from reviewer.extract.diagrams import drawn_text
-from reviewer.model import Drawing, Location, Pairing, RichText
+from reviewer.extract.shown import float_content
+from reviewer.model import Drawing, FloatType, Location, Pairing, RichText
 from reviewer.project.book import find_project_root
 from reviewer.project.diagrams import NO_SETUP, TikzSetup, tikz_setup
 from reviewer.project.images import readable_image
@@ -77,19 +78,25 @@ class JudgeRequest:
     drawn: tuple[str, ...] = ()  # the text that diagram draws
     tikz: TikzSetup = NO_SETUP  # the book's preamble, to render a TikZ drawing with
     location: Location | None = None  # where the figure is; not part of the question
+    float_type: FloatType = FloatType.FIGURE
+    shown: str | None = None  # a table's header and first rows, or a listing's code
+    language: str | None = None  # the listing's (or the table-making cell's) language
 
     def content(self) -> str:
-        """The variable part of the prompt, in tagged sections."""
+        """The variable part of the prompt, in tagged sections; the float's element says
+        whether it is a figure, a table or a listing."""
         ident = f' id="{escape(self.figure_id)}"' if self.figure_id else ' id=""'
+        element = self.float_type.noun
         parts = [
             _tag("chapter", self.chapter),
             _tag("section", self.section),
-            f'<figure{ident} kind="{self.kind}">',
+            f'<{element}{ident} kind="{self.kind}">',
             _tag("caption", self.caption),
             _tag("alt", self.alt),
             _tag("shows", "\n".join(self.shows) or None),
             self._drawn(),
-            "</figure>",
+            self._shown(),
+            f"</{element}>",
             _tag("previous_paragraph", self.previous),
             _tag("introducing_paragraph", self.intro),
         ]
@@ -103,7 +110,10 @@ class JudgeRequest:
     @property
     def drawn_text(self) -> str | None:
         """The diagram's labels, one per line, within a size bound: a picture with hundreds of
-        numbered cells must not crowd out the paragraph being judged."""
+        numbered cells must not crowd out the paragraph being judged. For a table or listing,
+        its rows or code (bounded where they are read)."""
+        if self.shown is not None:
+            return self.shown
         if not self.drawn:
             return None
         kept: list[str] = []
@@ -121,6 +131,13 @@ class JudgeRequest:
         """What the figure's images are made from, as reviewer.draw.Pictures takes it."""
         return self.images, self.drawing, self.tikz
 
+    def _shown(self) -> str:
+        if self.shown is None:
+            return ""
+        if self.float_type is FloatType.TABLE and self.language is None:
+            return _tag("rows", self.shown)
+        return f'<code language="{escape(self.language or "")}">{self.shown}</code>'
+
     def _drawn(self) -> str:
         text = self.drawn_text
         if text is None or self.drawing is None:
@@ -134,6 +151,9 @@ def _tag(name: str, value: str | None) -> str:
 
 def build_request(pairing: Pairing, chapter: str | None, root: Path | None) -> JudgeRequest:
     figure = pairing.figure
+    shown = float_content(figure)
+    if shown is not None:
+        return _float_request(pairing, chapter, shown)
     shows = figure.images or tuple(figure.code_head)
     drawing = figure.drawing if figure.drawing and not figure.images else None
     drawn = drawn_text(drawing) if drawing is not None else ()
@@ -141,11 +161,6 @@ def build_request(pairing: Pairing, chapter: str | None, root: Path | None) -> J
         shows = (f"({drawing.language} diagram; the text it draws is in drawn_text)",)
     elif figure.code_kind and not figure.images:
         shows = (f"({figure.code_kind} code, first lines)", *shows)
-    mentions: list[str] = []
-    for ref in pairing.mentions:
-        source = ref.paragraph.source.strip()[:MAX_MENTION_CHARS]
-        if source not in mentions and len(mentions) < MAX_MENTIONS:
-            mentions.append(source)
     return JudgeRequest(
         figure_id=figure.id,
         kind=figure.kind.value,
@@ -156,7 +171,7 @@ def build_request(pairing: Pairing, chapter: str | None, root: Path | None) -> J
         shows=shows,
         intro=pairing.intro.source.strip() if pairing.intro else None,
         previous=pairing.previous.source.strip() if pairing.previous else None,
-        mentions=tuple(mentions),
+        mentions=_mentions(pairing),
         positional=pairing.positional,
         parent=figure.parent,
         location=figure.location,
@@ -169,6 +184,37 @@ def build_request(pairing: Pairing, chapter: str | None, root: Path | None) -> J
             if (path := readable_image(src, figure.location.path, root)) is not None
         ),
     )
+
+
+def _float_request(pairing: Pairing, chapter: str | None, shown: str) -> JudgeRequest:
+    """A table or listing: what it holds is text, read exactly; nothing is drawn."""
+    table = pairing.figure
+    return JudgeRequest(
+        figure_id=table.id,
+        kind=table.kind.value,
+        chapter=chapter,
+        section=table.section,
+        caption=_plain(table.caption),
+        alt=None,
+        shows=(),
+        intro=pairing.intro.source.strip() if pairing.intro else None,
+        previous=pairing.previous.source.strip() if pairing.previous else None,
+        mentions=_mentions(pairing),
+        parent=table.parent,
+        location=table.location,
+        float_type=table.float_type,
+        shown=shown,
+        language=table.code_kind,
+    )
+
+
+def _mentions(pairing: Pairing) -> tuple[str, ...]:
+    mentions: list[str] = []
+    for ref in pairing.mentions:
+        source = ref.paragraph.source.strip()[:MAX_MENTION_CHARS]
+        if source not in mentions and len(mentions) < MAX_MENTIONS:
+            mentions.append(source)
+    return tuple(mentions)
 
 
 def _tikz_setup(chapter: str, drawing: Drawing | None) -> TikzSetup:

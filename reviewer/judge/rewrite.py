@@ -55,7 +55,8 @@ def check_rewrite(
     drawn: str | None = None,
 ) -> tuple[str, ...]:
     """Problems with a rewrite of `original` (the paragraph's Markdown source); empty when it is
-    safe to suggest. `figure_id` is the figure the paragraph introduces, None if unlabeled."""
+    safe to suggest. `figure_id` is the float the paragraph introduces, None if unlabeled;
+    `drawn` is the text it shows: a diagram's labels, a table's cells or a listing's code."""
     if not rewrite.strip():
         return ("is empty",)
     characters = character_problems(original, rewrite)
@@ -70,7 +71,7 @@ def check_rewrite(
         *(issue.shown for issue in _unmatched(after.issues, before.issues)),
         *_kept(before.items, after.items, target),
         *_forms(before, after),
-        *_numbers(before, after, {"caption": caption, "alt text": alt, "figure's labels": drawn}),
+        *_numbers(before, after, {"caption": caption, "alt text": alt, "figure's content": drawn}),
     )
 
 
@@ -149,7 +150,7 @@ def _forms(before: Scan, after: Scan) -> list[str]:
 def _numbers(before: Scan, after: Scan, figure: dict[str, str | None]) -> list[str]:
     # A number in the paragraph's own math or code is stated there, so prose may repeat it;
     # one inside a key, id or URL is a name, so it may not. The figure's own texts (caption,
-    # alt text, a diagram's labels) state numbers a reader can check against it.
+    # alt text, a diagram's labels, a table's cells) state numbers a reader can check.
     sources = [before] + [scan_text(text) for text in figure.values() if text]
     known = [number_text(scan) for scan in sources] + [" ".join(scan.formulas) for scan in sources]
     named = [name for name, text in figure.items() if text]

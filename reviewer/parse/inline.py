@@ -1,5 +1,5 @@
-"""Parse stage, inline level: images with their pandoc attributes, `@fig-` references and the
-plain text of a paragraph, caption or alt text.
+"""Parse stage, inline level: images with their pandoc attributes, `@fig-`/`@tbl-`/`@lst-`
+references and the plain text of a paragraph, caption or alt text.
 
 Inline parsing is the expensive part of Markdown, so it runs only on the blocks that need it:
 paragraphs that hold an image or a reference, and captions."""
@@ -53,12 +53,15 @@ def fold(text: str) -> str:
     return " ".join(text.split())
 
 
-def figure_target(key: str) -> str | None:
+_FLOAT_PREFIXES = {p: p.lower() for p in ("fig-", "Fig-", "tbl-", "Tbl-", "lst-", "Lst-")}
+
+
+def float_target(key: str) -> str | None:
     """`fig-x` for a citation key that names a figure (`@fig-x`, or `@Fig-x` for a capitalised
-    "Figure"), else None. Quarto reads `@FIG-x` as a bibliography citation, not a figure."""
-    if len(key) > 4 and key[:4] in ("fig-", "Fig-"):
-        return "fig-" + key[4:]
-    return None
+    "Figure"), `tbl-x` and `lst-x` likewise for tables and listings, else None. Quarto reads
+    `@FIG-x` as a bibliography citation, not a cross-reference."""
+    prefix = _FLOAT_PREFIXES.get(key[:4]) if len(key) > 4 else None
+    return prefix + key[4:] if prefix else None
 
 
 def _tokens(content: str, links: Mapping[str, Any] | None) -> list[Token]:
@@ -92,7 +95,7 @@ def _collect(tokens: list[Token], result: InlineResult, rest: list[str]) -> None
         if token.type == "image":
             result.images.append(_image(token))
         elif token.type == "cite":
-            target = figure_target(token.meta["key"])
+            target = float_target(token.meta["key"])
             if target:
                 written = token.meta["written"]
                 result.refs.append(InlineRef(target, written, token.meta["offset"]))
@@ -107,7 +110,7 @@ def _collect(tokens: list[Token], result: InlineResult, rest: list[str]) -> None
 def _cites(tokens: list[Token]) -> list[InlineRef]:
     found: list[InlineRef] = []
     for token in tokens:
-        if token.type == "cite" and (target := figure_target(token.meta["key"])):
+        if token.type == "cite" and (target := float_target(token.meta["key"])):
             found.append(InlineRef(target, token.meta["written"], token.meta["offset"]))
         found += _cites(token.children or [])
     return found

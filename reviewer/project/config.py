@@ -12,10 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.errors import ReviewerError, closest
+from reviewer.model import FloatType
 from reviewer.project import selection
 from reviewer.project.prices import DEFAULT_PRICES, Price
 from reviewer.project.selection import RuleSet
-from reviewer.project.settings import CONFIG_KEYS, VALUE_CHECKS, CheckSettings, FailOn, positive
+from reviewer.project.settings import (
+    CONFIG_KEYS,
+    VALUE_CHECKS,
+    CheckSettings,
+    FailOn,
+    float_types,
+    positive,
+)
 
 CONFIG_FILE = "reviewer.toml"
 
@@ -26,6 +34,7 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"  # where the client goes without 
 @dataclass(frozen=True)
 class Config:
     fail_on: str = "error"
+    floats: str = "fig,tbl,lst"
     format: str = "md"
     output_dir: str = "_review"
     far_after: int = 30
@@ -60,6 +69,10 @@ class Config:
     @property
     def checks(self) -> CheckSettings:
         return CheckSettings(self.far_after, self.far_before, self.gate.score_below, self.rules)
+
+    @property
+    def float_types(self) -> frozenset[FloatType]:
+        return float_types(self.floats)
 
     @property
     def gate(self) -> FailOn:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reviewer.errors import ReviewerError
 from reviewer.files.read import display_path, is_inside, real_path
-from reviewer.model import Finding, Location
+from reviewer.model import Finding, FloatType, Location
 from reviewer.project.book import PROJECT_FILE, Book, find_project_root, open_book
 from reviewer.rules import finding
 
@@ -26,7 +26,8 @@ class Plan:
     """What to review: `chapters` in reading order, the project folder they belong to, and
     problems found in the book's configuration itself. `context` holds the project's other
     chapters, read for their figures and references and never reported; `reading` is the
-    order of everything read. `shared` says whether references resolve across files."""
+    order of everything read. `shared` says whether references resolve across files;
+    `floats` which kinds of float (figures, tables, listings) the review covers."""
 
     chapters: tuple[Path, ...]
     root: Path | None
@@ -36,6 +37,7 @@ class Plan:
     context: tuple[Path, ...] = ()
     reading: tuple[Path, ...] = ()
     shared: bool = True
+    floats: frozenset[FloatType] = frozenset(FloatType)
 
     @property
     def order(self) -> tuple[Path, ...]:
@@ -45,7 +47,11 @@ class Plan:
         return not self.context or path not in self.context
 
 
-def plan(paths: Sequence[Path]) -> Plan:
+def plan(paths: Sequence[Path], floats: frozenset[FloatType] = frozenset(FloatType)) -> Plan:
+    return replace(_plan(paths), floats=floats)
+
+
+def _plan(paths: Sequence[Path]) -> Plan:
     if len(paths) == 1 and (paths[0].is_dir() or paths[0].name == PROJECT_FILE):
         return _book_plan(open_book(paths[0]))
     for path in paths:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from reviewer.model import Severity
+from reviewer.model import FloatType, Severity
 from reviewer.project.selection import RuleSet
 
 
@@ -80,6 +80,7 @@ VIA = ("auto", "batch", "live")
 # key -> (toml table, toml key, environment variable)
 CONFIG_KEYS: dict[str, tuple[str | None, str, str]] = {
     "fail_on": (None, "fail_on", "REVIEWER_FAIL_ON"),
+    "floats": (None, "floats", "REVIEWER_FLOATS"),
     "format": ("output", "format", "REVIEWER_FORMAT"),
     "output_dir": ("output", "dir", "REVIEWER_OUTPUT_DIR"),
     "far_after": ("checks", "far_after_lines", "REVIEWER_FAR_AFTER_LINES"),
@@ -142,8 +143,32 @@ def _fail_on(value: Any) -> str:
     return FailOn.normal(value)
 
 
+FLOATS_HELP = "fig, tbl and lst (figures, tables, listings), comma-separated"
+_FLOAT_WORDS = {
+    **{word: FloatType.FIGURE for word in ("fig", "figure", "figures")},
+    **{word: FloatType.TABLE for word in ("tbl", "table", "tables")},
+    **{word: FloatType.LISTING for word in ("lst", "listing", "listings")},
+}
+
+
+def float_types(value: Any) -> frozenset[FloatType]:
+    """`fig,tbl`, `["tables"]` or `figures, listings`: the kinds of float a review covers."""
+    words = value if isinstance(value, list) else str(value).split(",")
+    found = [str(word).strip().lower() for word in words if str(word).strip()]
+    unknown = [word for word in found if word not in _FLOAT_WORDS]
+    if unknown or not found:
+        raise ValueError(f"must name some of {FLOATS_HELP}; not {', '.join(unknown) or 'none'}")
+    return frozenset(_FLOAT_WORDS[word] for word in found)
+
+
+def _floats(value: Any) -> str:
+    kinds = float_types(value)
+    return ",".join(kind.value for kind in FloatType if kind in kinds)
+
+
 VALUE_CHECKS: dict[str, Callable[[Any], Any]] = {
     "fail_on": _fail_on,
+    "floats": _floats,
     "format": _choice(tuple(Format)),
     "far_after": _whole(0),
     "far_before": _whole(0),

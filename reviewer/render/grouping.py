@@ -9,12 +9,23 @@ that paragraph goes to the figure whose judgment it reports, so each card shows 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
 from reviewer.extract.checks import narrative
-from reviewer.model import FigureAudit, FileAudit, Finding, Location
+from reviewer.model import FigureAudit, FileAudit, Finding, FloatType, Location
 
 Key = tuple[str, int, str | None]  # a figure's path, line and id
+
+
+def counted(files: Iterable[FileAudit]) -> str:
+    """`12 figures, 3 tables, 1 listing`: figures always, the other kinds when there are any."""
+    kinds = Counter(item.pairing.figure.float_type for a in files for item in a.figures)
+    return ", ".join(
+        f"{kinds[kind]:,} {kind.noun}{'' if kinds[kind] == 1 else 's'}"
+        for kind in FloatType
+        if kinds[kind] or kind is FloatType.FIGURE
+    )
 
 
 def figure_key(item: FigureAudit) -> Key:

@@ -14,7 +14,7 @@ from pathlib import Path
 from reviewer import __version__
 from reviewer.model import FigureAudit, FileAudit, Finding, Report
 from reviewer.render import Files, Renderer
-from reviewer.render.grouping import Key, figure_key, findings_by_figure, unclaimed
+from reviewer.render.grouping import Key, counted, figure_key, findings_by_figure, unclaimed
 from reviewer.render.html_card import Media, card, finding_item, verdict_of, worst_first
 from reviewer.render.labels import set_aside
 
@@ -107,8 +107,7 @@ def _page(
 
 def _overview(report: Report, files: tuple[FileAudit, ...]) -> str:
     findings = [f for audit in files for f in audit.findings]
-    figures = sum(len(audit.figures) for audit in files)
-    said = f"{figures} figures, {sum(f.active for f in findings)} findings that count"
+    said = f"{counted(files)}, {sum(f.active for f in findings)} findings that count"
     quiet = set_aside(findings)
     said += f" ({', '.join(quiet)})" if quiet else ""
     lines = [f"<p>{escape(', '.join(sorted({a.path for a in files})))}: {said}.</p>"]

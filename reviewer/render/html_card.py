@@ -13,7 +13,8 @@ from html import escape
 from pathlib import Path
 
 from reviewer.extract.diagrams import drawn_text
-from reviewer.model import FigureAudit, Finding, FindingStatus, Judgment
+from reviewer.extract.shown import float_content
+from reviewer.model import Figure, FigureAudit, Finding, FindingStatus, FloatType, Judgment
 from reviewer.project.images import image_path, read_image, readable_image
 from reviewer.render.labels import QUIET
 
@@ -74,6 +75,7 @@ def card(item: FigureAudit, findings: list[Finding], media: Media, anchor: str) 
     figure = pairing.figure
     codes = sorted({f.code for f in findings if f.active})
     name = f"@{figure.id}" if figure.id else "Figure without an id"
+    noun = figure.float_type.noun
     anchor = escape(anchor)
     verdict = verdict_of(judgment)
     score = f" · {judgment.score}/5" if judgment.score is not None else ""
@@ -84,7 +86,7 @@ def card(item: FigureAudit, findings: list[Finding], media: Media, anchor: str) 
         f'<h2 id="{anchor}-h"><code>{escape(name)}</code> '
         f'<span class="badge v-{verdict}">{verdict.replace("_", " ")}{score}</span></h2>\n'
         f'<p class="where">{escape(str(figure.location))} · {figure.kind.value}'
-        f"{' · sub-figure of @' + escape(figure.parent) if figure.parent else ''}</p>\n"
+        f"{f' · sub-{noun} of @' + escape(figure.parent) if figure.parent else ''}</p>\n"
         f'<div class="cols">\n<div class="shows">{_shows(item, media)}</div>\n'
         f'<div class="text">{_texts(item)}{_findings(findings)}{_judgment(item)}</div>\n'
         "</div>\n</article>\n"
@@ -98,7 +100,10 @@ def _shows(item: FigureAudit, media: Media) -> str:
     label = alt or caption or f"Figure {figure.id or ''}; the source gives no alt text"
     parts = [_image(src, figure.location.path, label, media) for src in figure.images]
     drawn = drawn_text(figure.drawing) if figure.drawing else ()
-    if not parts and figure.drawing and drawn:
+    content = float_content(figure)
+    if not parts and content is not None:
+        parts.append(_content(figure, content))
+    elif not parts and figure.drawing and drawn:
         parts.append(_drawn(figure.drawing.language, drawn))
     elif not parts and figure.code_head:
         parts.append(_excerpt(figure.code_kind, figure.code_head))
@@ -136,6 +141,15 @@ def _drawn(language: str, drawn: tuple[str, ...]) -> str:
     return f'<p class="missing">{head}:</p><ul class="drawn">{items}</ul>{tail}'
 
 
+def _content(figure: Figure, content: str) -> str:
+    """A table's first rows or a listing's code, as the judge is told it."""
+    what = "rows" if figure.float_type is FloatType.TABLE and not figure.code_kind else "code"
+    head = f"The {figure.float_type.noun}'s {what}, as the model reads them"
+    return (
+        f'<p class="missing">{head}:</p><pre class="excerpt"><code>{escape(content)}</code></pre>'
+    )
+
+
 def _excerpt(kind: str | None, lines: tuple[str, ...]) -> str:
     """The first lines of the code that draws the figure, its cell options marked."""
     shown = []
@@ -153,10 +167,9 @@ def _excerpt(kind: str | None, lines: tuple[str, ...]) -> str:
 
 def _texts(item: FigureAudit) -> str:
     figure, intro = item.pairing.figure, item.pairing.intro
-    out = [
-        _section("Caption", figure.caption.text if figure.caption else None, "no caption"),
-        _section("Alt text", figure.alt.text if figure.alt else None, "no alt text"),
-    ]
+    out = [_section("Caption", figure.caption.text if figure.caption else None, "no caption")]
+    if figure.float_type is FloatType.FIGURE:
+        out.append(_section("Alt text", figure.alt.text if figure.alt else None, "no alt text"))
     if intro is None:
         out.append('<h3>Introducing paragraph</h3><p class="missing">No paragraph cites it.</p>')
     else:

@@ -8,11 +8,14 @@ from typing import Any
 
 from reviewer import __version__
 from reviewer.extract.diagrams import drawn_text
+from reviewer.extract.shown import float_content
 from reviewer.model import (
     CrossReference,
+    Figure,
     FigureAudit,
     FileAudit,
     Finding,
+    FloatType,
     Judgment,
     Paragraph,
     Report,
@@ -74,7 +77,7 @@ def _files(files: list[dict[str, Any]]) -> str:
     return "[\n" + ",\n".join(parts) + "\n  ]"
 
 
-_ROWS = ("figures", "findings", "cross_chapter_references")
+_ROWS = ("figures", "tables", "listings", "findings", "cross_chapter_references")
 
 
 def _rows(items: list[Any]) -> str:
@@ -87,10 +90,16 @@ def _file(audit: FileAudit) -> dict[str, Any]:
     return {
         "path": audit.path,
         "title": audit.title,
-        "figures": [_figure(item) for item in audit.figures],
+        "figures": [_figure(item) for item in _of(audit, FloatType.FIGURE)],
+        "tables": [_float(item) for item in _of(audit, FloatType.TABLE)],
+        "listings": [_float(item) for item in _of(audit, FloatType.LISTING)],
         "findings": [_finding(f) for f in audit.findings],
         "cross_chapter_references": [_cross(c) for c in audit.elsewhere],
     }
+
+
+def _of(audit: FileAudit, kind: FloatType) -> list[FigureAudit]:
+    return [item for item in audit.figures if item.pairing.figure.float_type is kind]
 
 
 def _cross(cross: CrossReference) -> dict[str, Any]:
@@ -110,11 +119,7 @@ def _figure(item: FigureAudit) -> dict[str, Any]:
     pairing = item.pairing
     figure = pairing.figure
     return {
-        "id": figure.id,
-        "kind": figure.kind.value,
-        "path": figure.location.path,
-        "line": figure.location.line,
-        "end_line": figure.location.end_line,
+        **_where(figure),
         "caption": _text(figure.caption),
         "alt": _text(figure.alt),
         "parent": figure.parent,
@@ -129,6 +134,40 @@ def _figure(item: FigureAudit) -> dict[str, Any]:
             "code_head": list(figure.code_head),
             "drawn_text": list(drawn_text(figure.drawing)) if figure.drawing else None,
         },
+        **_told(item),
+    }
+
+
+def _float(item: FigureAudit) -> dict[str, Any]:
+    """A table or listing: the figure fields that apply to it, and what the judge reads."""
+    pairing = item.pairing
+    table = pairing.figure
+    return {
+        **_where(table),
+        "caption": _text(table.caption),
+        "parent": table.parent,
+        "caption_source": _source(table.caption),
+        "when_format": table.when_format,
+        "section": table.section,
+        "shows": {"code_kind": table.code_kind, "content": float_content(table)},
+        **_told(item),
+    }
+
+
+def _where(figure: Figure) -> dict[str, Any]:
+    return {
+        "id": figure.id,
+        "kind": figure.kind.value,
+        "path": figure.location.path,
+        "line": figure.location.line,
+        "end_line": figure.location.end_line,
+    }
+
+
+def _told(item: FigureAudit) -> dict[str, Any]:
+    """Where the prose introduces and mentions the float, and what the judge made of it."""
+    pairing = item.pairing
+    return {
         "intro": _intro(pairing.intro, pairing.positional),
         "mentions": [{"path": m.location.path, "line": m.location.line} for m in pairing.mentions],
         "judgment": _judgment(item.judgment),

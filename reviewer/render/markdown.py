@@ -15,13 +15,14 @@ from reviewer.model import (
     FigureAudit,
     FileAudit,
     Finding,
+    FloatType,
     Location,
     Report,
     RichText,
     Severity,
 )
 from reviewer.render import OneText, Renderer
-from reviewer.render.grouping import Key, figure_key, findings_by_figure, unclaimed
+from reviewer.render.grouping import Key, counted, figure_key, findings_by_figure, unclaimed
 from reviewer.render.hints import Hint, hint
 from reviewer.render.labels import QUIET
 from reviewer.render.safe_text import code_block, code_span, md_text
@@ -48,7 +49,6 @@ RENDERER: Renderer = OneText(render)
 
 
 def _summary(report: Report) -> str:
-    figures = sum(len(a.figures) for a in report.files)
     counts = Counter(f.severity for f in report.active)
     parts = [
         f"{counts[s]} {s.value}{'s' if counts[s] != 1 else ''}"
@@ -60,7 +60,7 @@ def _summary(report: Report) -> str:
     quiet = Counter(f.status for f in report.findings if not f.active)
     aside = "".join(f", {n} {QUIET[status]}" for status, n in sorted(quiet.items()))
     return (
-        f"Reviewed {files} file{'s' if files != 1 else ''}: {figures} figures, "
+        f"Reviewed {files} file{'s' if files != 1 else ''}: {counted(report.files)}, "
         f"{len(report.active)} findings{detail}{aside}."
     )
 
@@ -130,13 +130,16 @@ def _figure(item: FigureAudit, path: str, findings: list[Finding]) -> list[str]:
     pairing, figure = item.pairing, item.pairing.figure
     head = f"### {_name(item)} · {figure.kind.value} · {_where(figure.location, path)}"
     out = [head, ""]
+    noun = figure.float_type.noun
     if figure.parent:
-        out += [f"Sub-figure of {code_span(figure.parent)}.", ""]
+        out += [f"Sub-{noun} of {code_span(figure.parent)}.", ""]
     if figure.embedded_from:
         out += [f"Embedded from {code_span(figure.embedded_from)}.", ""]
-    out += [f"**Caption:** {_rich(figure.caption)}", "", f"**Alt text:** {_rich(figure.alt)}", ""]
+    out += [f"**Caption:** {_rich(figure.caption)}", ""]
+    if figure.float_type is FloatType.FIGURE:
+        out += [f"**Alt text:** {_rich(figure.alt)}", ""]
     if pairing.intro is None:
-        out += ["**Introduced by:** no prose paragraph references this figure.", ""]
+        out += [f"**Introduced by:** no prose paragraph references this {noun}.", ""]
     else:
         how = "the paragraph just before it (no id to cite)" if pairing.positional else ""
         where = _where(pairing.intro.location, path)
@@ -160,7 +163,8 @@ def _rewrite(item: FigureAudit) -> list[str]:
         return []
     if intro is None:
         line = item.pairing.figure.location.line
-        head = f"**Proposed introduction** (add it before the figure at line {line}):"
+        noun = item.pairing.figure.float_type.noun
+        head = f"**Proposed introduction** (add it before the {noun} at line {line}):"
         body = list(_quote(text))
     else:
         head = f"**Suggested rewrite** (paste over the paragraph at line {intro.location.line}):"

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 
 from reviewer.model import FigureAudit, FileAudit, Report, Usage
 from reviewer.render import OneText, Renderer
+from reviewer.render.grouping import counted
 from reviewer.render.safe_text import code_span, md_text
 
 WORST = 30  # figures listed in the worst-first table
@@ -35,7 +36,7 @@ def _render(report: Report, links: Mapping[str, str], cost: Cost) -> str:
         out += [f"LLM stage: {md_text(report.llm_note)}", ""]
     u = report.usage
     out += [
-        f"{len(report.files)} files, {sum(len(a.figures) for a in report.files)} figures, "
+        f"{len(report.files)} files, {counted(report.files)}, "
         f"{len(report.findings)} findings; {u.requests} requests, {u.cache_hits} cache hits, "
         f"{u.prompt_tokens + u.completion_tokens} tokens, ${u.cost_usd:.4f}.",
         "",
