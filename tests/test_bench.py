@@ -30,6 +30,10 @@ LAST_LINES = {
         r"tokens per figure: -?\d+ \(\d+ figures changed, -?\d+ each\)"
     ),
     "rasterize.py": r"svg: .*; pdf: .*",
+    "floats.py": (
+        rf"floats: ours {NUMBER} MB/s, \w+ {NUMBER} MB/s, ours/\w+ {NUMBER}; \d+ tables, "
+        r"\d+ listings"
+    ),
     "judge.py": r"judge: utilization \d+\.\d\d/\d+\.\d\d, 429s \d+, failed \d+",
     "rerun.py": r"rerun: warm/extract \d+\.\d\d, help \d+\.\d\d s, small chapter \d+\.\d\d s",
 }
@@ -54,7 +58,9 @@ def test_quick_mode_prints_the_summary_line(script: str) -> None:
     assert re.fullmatch(LAST_LINES[script], last), last
 
 
-@pytest.mark.parametrize("script", ["diagrams.py", "extract.py", "hook.py", "rerun.py"])
+@pytest.mark.parametrize(
+    "script", ["diagrams.py", "extract.py", "floats.py", "hook.py", "rerun.py"]
+)
 def test_quick_mode_without_a_corpus_uses_the_repositorys_chapters(
     script: str, tmp_path: Path
 ) -> None:
