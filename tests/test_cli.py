@@ -266,3 +266,10 @@ def test_reference_in_inline_note_counts_for_ref004(
     )
     monkeypatch.chdir(tmp_path)
     assert run(capsys, "note.qmd", "-f", "concise").findings() == [("note.qmd", 3, "REF004")]
+
+
+def test_rules_help_says_the_codes_cover_tables_and_listings(capsys: Cap) -> None:
+    result = run(capsys, "rules", "--help")
+    assert result.code == 0
+    said = " ".join(result.out.split())
+    assert "tables (`@tbl-`)" in said and "listings (`@lst-`)" in said

@@ -91,7 +91,12 @@ suppressed in the source are not recorded."""
 
 @app.command("rules")
 def _rules() -> None:
-    """List every finding code with its severity and one-line summary."""
+    """List every finding code with its severity and one-line summary.
+
+    The FIG and REF codes apply to every cross-referenced float, figures, tables (`@tbl-`)
+    and listings (`@lst-`) alike, and each message names which it is about; the alt-text
+    checks (FIG003, FIG004) are for figures only.
+    """
     for rule in RULES:
         typer.echo(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<28} {rule.summary}")
 
