@@ -85,6 +85,19 @@ def test_a_command_line_that_contradicts_the_run_is_refused_naming_the_setting(
     assert other.code == 2 and "--base-url" in one_error_line(other.err)
 
 
+def test_the_floats_a_run_was_submitted_with_are_followed_in_any_spelling(
+    capsys: Cap, book: Path, server: FakeOpenAI
+) -> None:
+    assert batch(capsys, server, str(book), "--via", "batch", "--floats", "figures").code == 0
+    assert json.loads(state_file(book).read_text())["keys"]["floats"] == "fig"
+    same = batch(capsys, server, str(book), "--via", "batch", "--floats", "fig")
+    assert same.code == 0, same.err
+    refused = batch(capsys, server, str(book), "--via", "batch", "--floats", "tbl")
+    assert refused.code == 2
+    line = one_error_line(refused.err)
+    assert "was submitted with --floats fig" in line and "asks for tbl" in line
+
+
 def test_changed_prompts_are_refused(
     capsys: Cap, book: Path, server: FakeOpenAI, tmp_path: Path
 ) -> None:

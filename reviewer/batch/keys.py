@@ -18,6 +18,7 @@ from reviewer.batch.state import RunState
 from reviewer.errors import ReviewerError
 from reviewer.judge.request import Prompts
 from reviewer.project.config import Config
+from reviewer.project.settings import floats_setting
 
 # Recorded key: (the Config field it sets, how a user gives it, the types it may have).
 KEYED: dict[str, tuple[str, str, tuple[type, ...]]] = {
@@ -63,6 +64,8 @@ def follow(
         if not isinstance(value, types) or type(value) is bool:
             raise ReviewerError(f"{folder}/state.json: {key} is {value!r}; remove the folder")
         asked = overrides.get(attr)
+        if attr == "floats" and asked is not None:
+            asked = floats_setting(asked)  # `tables` asks for what `tbl` recorded
         if asked is not None and asked != value:
             raise ReviewerError(
                 f"batch run {state.run} in {folder} was submitted with {said} {value}, "

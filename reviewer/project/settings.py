@@ -161,14 +161,15 @@ def float_types(value: Any) -> frozenset[FloatType]:
     return frozenset(_FLOAT_WORDS[word] for word in found)
 
 
-def _floats(value: Any) -> str:
+def floats_setting(value: Any) -> str:
+    """`tables, fig` as `fig,tbl`: how the setting is kept, recorded and compared."""
     kinds = float_types(value)
     return ",".join(kind.value for kind in FloatType if kind in kinds)
 
 
 VALUE_CHECKS: dict[str, Callable[[Any], Any]] = {
     "fail_on": _fail_on,
-    "floats": _floats,
+    "floats": floats_setting,
     "format": _choice(tuple(Format)),
     "far_after": _whole(0),
     "far_before": _whole(0),
