@@ -54,8 +54,8 @@ class FloatType(StrEnum):
 
     @classmethod
     def of(cls, target: str | None) -> FloatType:
-        prefix = (target or "fig")[:3]
-        return cls(prefix) if prefix in ("tbl", "lst") else cls.FIGURE
+        prefix = (target or "")[:4]
+        return cls(prefix[:3]) if prefix in ("tbl-", "lst-") else cls.FIGURE
 
 
 @dataclass(frozen=True)

@@ -21,17 +21,15 @@ from reviewer.parse.cells import Cell
 from reviewer.parse.inline import plain_text
 from reviewer.parse.tree import Attrs, Block, BlockKind
 
-CAPTION_KEY = {
-    FloatType.FIGURE: "fig-cap",
-    FloatType.TABLE: "tbl-cap",
-    FloatType.LISTING: "lst-cap",
-}
 _MARKERS = (":", "Table:", "table:")
 _SHOWN_SEARCH = 64  # blocks of a div searched for its table or code
 
 
-def is_float_id(fid: str | None) -> bool:
-    return bool(fid) and len(fid or "") > 4 and (fid or "")[:4] in ("fig-", "tbl-", "lst-")
+def float_type_of(fid: str | None) -> FloatType | None:
+    """What an id makes a float of (`fig-x`, `tbl-x`, `lst-x`), or None for another id."""
+    if fid is None or len(fid) <= 4 or fid[:4] not in ("fig-", "tbl-", "lst-"):
+        return None
+    return FloatType.of(fid)
 
 
 def is_table_caption(blocks: tuple[Block, ...], n: int) -> bool:
@@ -94,13 +92,11 @@ def _attrs_start(text: str) -> int | None:
     return None
 
 
-def table_float(table: Block, caption: Block | None, place: Place) -> Figure | None:
+def table_float(table: Block, caption: Block, place: Place) -> Figure | None:
     """The table a `: Caption {#tbl-x}` paragraph makes of the table beside it."""
-    if caption is None:
-        return None
     read = read_caption(caption.content)
     fid = read.attrs.id if read.attrs else None
-    if not is_float_id(fid) or FloatType.of(fid) is not FloatType.TABLE:
+    if float_type_of(fid) is not FloatType.TABLE:
         return None
     first = min(table.location.line, caption.location.line)
     last = max(table.location.end_line, caption.location.end_line)
@@ -124,7 +120,7 @@ def div_float(block: Block, place: Place) -> Figure:
     ftype = FloatType.of(attrs.id)
     kids = block.children
     own = [kid for n, kid in enumerate(kids) if not is_table_caption(kids, n)]
-    caption = rich(attrs.get(CAPTION_KEY[ftype]), "div-attribute")
+    caption = rich(attrs.get(f"{ftype.value}-cap"), "div-attribute")
     if len(own) > 1 and own[-1].kind is BlockKind.PARAGRAPH:
         caption = RichText(own[-1].content, plain_text(own[-1].content), "last-paragraph")
     elif caption is None and ftype is FloatType.TABLE:
@@ -171,11 +167,7 @@ def code_listing(block: Block, place: Place) -> Figure | None:
     info = block.info.strip()
     parsed = parse_attrs(info) if info.startswith("{") else None
     attrs = parsed[0] if parsed else None
-    if (
-        attrs is None
-        or FloatType.of(attrs.id) is not FloatType.LISTING
-        or not is_float_id(attrs.id)
-    ):
+    if attrs is None or float_type_of(attrs.id) is not FloatType.LISTING:
         return None
     caption = rich(attrs.get("lst-cap"), "code-attribute")
     if caption is None:
@@ -221,12 +213,7 @@ def cell_floats(
         found += _cell_tables(label, options, code, cell.engine, place)
     listing = str(options.get("lst-label") or (label if label.startswith("lst-") else ""))
     caption = rich(options.get("lst-cap"), "cell-option")
-    if (
-        is_float_id(listing)
-        and listing.startswith("lst-")
-        and caption
-        and FloatType.LISTING in wanted
-    ):
+    if float_type_of(listing) is FloatType.LISTING and caption and FloatType.LISTING in wanted:
         found.append(_code_float(listing, FigureKind.CODE_CELL, caption, code, cell.engine, place))
     return found
 

@@ -15,9 +15,13 @@ def float_content(figure: Figure) -> str | None:
     """A table's rows or a listing's code; None for a figure, or a float that holds neither."""
     if figure.body is None or figure.float_type is FloatType.FIGURE:
         return None
-    if figure.float_type is FloatType.TABLE and figure.code_kind is None:
-        return table_text(figure.body)
-    return bounded_code(figure.body)
+    return table_text(figure.body) if reads_rows(figure) else bounded_code(figure.body)
+
+
+def reads_rows(figure: Figure) -> bool:
+    """A table written in Markdown, read as rows; a listing, or a table made by code, is read
+    as code."""
+    return figure.float_type is FloatType.TABLE and figure.code_kind is None
 
 
 def bounded_code(code: str) -> str:

@@ -27,7 +27,7 @@ from reviewer.extract.floats import (
     cell_floats,
     code_listing,
     div_float,
-    is_float_id,
+    float_type_of,
     is_table_caption,
     table_float,
 )
@@ -155,7 +155,7 @@ class Walker:
                 self.add_refs(caption, list(image.refs))
 
     def image(self, block: Block, image: InlineImage, rest_text: str, ctx: _Ctx) -> None:
-        is_figure = is_float_id(image.attrs.id)
+        is_figure = float_type_of(image.attrs.id) is not None
         described = bool(image.caption_text or image.attrs.get("fig-alt"))
         alone = not rest_text and not ctx.figure and described  # else decorative, not a figure
         if not (is_figure or alone) or not self.wants(image.attrs.id):
@@ -191,9 +191,10 @@ class Walker:
     def div(self, block: Block, ctx: _Ctx) -> _Ctx:
         attrs = block.attrs or Attrs()
         inner = replace(ctx, when_format=_when_format(attrs) or ctx.when_format)
-        if is_float_id(attrs.id) and self.wants(attrs.id):
+        kind = float_type_of(attrs.id)
+        if kind is not None and kind in self.floats:
             place = self.place(block.location, inner)
-            made = div_figure if FloatType.of(attrs.id) is FloatType.FIGURE else div_float
+            made = div_figure if kind is FloatType.FIGURE else div_float
             self.figures.append(made(block, place))
             inner = replace(inner, figure=attrs.id, container="caption")
         elif any(c.startswith("callout") for c in attrs.classes) and not ctx.figure:

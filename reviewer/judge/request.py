@@ -14,7 +14,7 @@ from pathlib import Path
 from reviewer.errors import ReviewerError
 from reviewer.extract.diagrams import drawn_text
 from reviewer.extract.shown import float_content
-from reviewer.model import Drawing, FloatType, Location, Pairing, RichText
+from reviewer.model import Drawing, Figure, FloatType, Location, Pairing, RichText
 from reviewer.project.book import find_project_root
 from reviewer.project.diagrams import NO_SETUP, TikzSetup, tikz_setup
 from reviewer.project.images import readable_image
@@ -151,16 +151,9 @@ def _tag(name: str, value: str | None) -> str:
 
 def build_request(pairing: Pairing, chapter: str | None, root: Path | None) -> JudgeRequest:
     figure = pairing.figure
-    shown = float_content(figure)
-    if shown is not None:
-        return _float_request(pairing, chapter, shown)
-    shows = figure.images or tuple(figure.code_head)
+    shown = float_content(figure)  # a table's rows or a listing's code, read exactly
     drawing = figure.drawing if figure.drawing and not figure.images else None
     drawn = drawn_text(drawing) if drawing is not None else ()
-    if drawing is not None and drawn:
-        shows = (f"({drawing.language} diagram; the text it draws is in drawn_text)",)
-    elif figure.code_kind and not figure.images:
-        shows = (f"({figure.code_kind} code, first lines)", *shows)
     return JudgeRequest(
         figure_id=figure.id,
         kind=figure.kind.value,
@@ -168,7 +161,7 @@ def build_request(pairing: Pairing, chapter: str | None, root: Path | None) -> J
         section=figure.section,
         caption=_plain(figure.caption),
         alt=_plain(figure.alt),
-        shows=shows,
+        shows=() if shown is not None else _shows(figure, drawing, drawn),
         intro=pairing.intro.source.strip() if pairing.intro else None,
         previous=pairing.previous.source.strip() if pairing.previous else None,
         mentions=_mentions(pairing),
@@ -183,29 +176,20 @@ def build_request(pairing: Pairing, chapter: str | None, root: Path | None) -> J
             for src in figure.images
             if (path := readable_image(src, figure.location.path, root)) is not None
         ),
-    )
-
-
-def _float_request(pairing: Pairing, chapter: str | None, shown: str) -> JudgeRequest:
-    """A table or listing: what it holds is text, read exactly; nothing is drawn."""
-    table = pairing.figure
-    return JudgeRequest(
-        figure_id=table.id,
-        kind=table.kind.value,
-        chapter=chapter,
-        section=table.section,
-        caption=_plain(table.caption),
-        alt=None,
-        shows=(),
-        intro=pairing.intro.source.strip() if pairing.intro else None,
-        previous=pairing.previous.source.strip() if pairing.previous else None,
-        mentions=_mentions(pairing),
-        parent=table.parent,
-        location=table.location,
-        float_type=table.float_type,
+        float_type=figure.float_type,
         shown=shown,
-        language=table.code_kind,
+        language=figure.code_kind if shown is not None else None,
     )
+
+
+def _shows(figure: Figure, drawing: Drawing | None, drawn: tuple[str, ...]) -> tuple[str, ...]:
+    """What a figure is made from: its images, else the first lines of its code."""
+    if drawing is not None and drawn:
+        return (f"({drawing.language} diagram; the text it draws is in drawn_text)",)
+    shows = figure.images or tuple(figure.code_head)
+    if figure.code_kind and not figure.images:
+        return (f"({figure.code_kind} code, first lines)", *shows)
+    return shows
 
 
 def _mentions(pairing: Pairing) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from html import escape
 from pathlib import Path
 
 from reviewer.extract.diagrams import drawn_text
-from reviewer.extract.shown import float_content
+from reviewer.extract.shown import float_content, reads_rows
 from reviewer.model import Figure, FigureAudit, Finding, FindingStatus, FloatType, Judgment
 from reviewer.project.images import image_path, read_image, readable_image
 from reviewer.render.labels import QUIET
@@ -143,7 +143,7 @@ def _drawn(language: str, drawn: tuple[str, ...]) -> str:
 
 def _content(figure: Figure, content: str) -> str:
     """A table's first rows or a listing's code, as the judge is told it."""
-    what = "rows" if figure.float_type is FloatType.TABLE and not figure.code_kind else "code"
+    what = "rows" if reads_rows(figure) else "code"
     head = f"The {figure.float_type.noun}'s {what}, as the model reads them"
     return (
         f'<p class="missing">{head}:</p><pre class="excerpt"><code>{escape(content)}</code></pre>'
