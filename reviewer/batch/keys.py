@@ -18,7 +18,7 @@ from reviewer.batch.state import RunState
 from reviewer.errors import ReviewerError
 from reviewer.judge.request import Prompts
 from reviewer.project.config import Config
-from reviewer.project.settings import floats_setting
+from reviewer.project.settings import VALUE_CHECKS
 
 # Recorded key: (the Config field it sets, how a user gives it, the types it may have).
 KEYED: dict[str, tuple[str, str, tuple[type, ...]]] = {
@@ -64,8 +64,9 @@ def follow(
         if not isinstance(value, types) or type(value) is bool:
             raise ReviewerError(f"{folder}/state.json: {key} is {value!r}; remove the folder")
         asked = overrides.get(attr)
-        if attr == "floats" and asked is not None:
-            asked = floats_setting(asked)  # `tables` asks for what `tbl` recorded
+        if asked is not None and attr in VALUE_CHECKS:
+            # Compared as the run recorded it: `--floats tables` asks for the `tbl` it holds.
+            asked = VALUE_CHECKS[attr](asked)
         if asked is not None and asked != value:
             raise ReviewerError(
                 f"batch run {state.run} in {folder} was submitted with {said} {value}, "
